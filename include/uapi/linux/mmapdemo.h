@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * mmapdemo: a character device that maps its buffer into a process either
+ * eagerly (every PTE written at mmap() time) or lazily (one page per fault).
+ *
+ * Userspace opens /dev/mmapdemo, may pick a mode for the open file with
+ * MMAPDEMO_IOC_SET_MODE, then calls mmap() on it.  The mode applies to the
+ * mappings made afterwards; a mapping keeps the mode it was made with.
+ */
+#ifndef _UAPI_LINUX_MMAPDEMO_H
+#define _UAPI_LINUX_MMAPDEMO_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * enum mmapdemo_mode - how mmap() builds the page tables
+ * @MMAPDEMO_MODE_REMAP: eager.  mmap() writes every PTE with
+ *	remap_pfn_range(); the VMA is VM_PFNMAP and never faults into the
+ *	driver.  Writable MAP_PRIVATE mappings are refused.
+ * @MMAPDEMO_MODE_FAULT: lazy.  mmap() installs only the vm_operations; the
+ *	first touch of each page enters the driver's fault handler, which hands
+ *	the page to the core MM.  MAP_PRIVATE is copy-on-write.
+ */
+enum mmapdemo_mode {
+	MMAPDEMO_MODE_REMAP	= 0,
+	MMAPDEMO_MODE_FAULT	= 1,
+};
+
+/**
+ * struct mmapdemo_info - the device buffer, from MMAPDEMO_IOC_INFO
+ * @size: buffer size in bytes, a whole number of pages
+ * @pages: buffer size in pages
+ * @meta_bytes: memory the driver spends to describe the buffer
+ * @chunks: number of physically contiguous chunks the buffer is made of
+ * @max_order: order of the largest chunk (a chunk holds 2^order pages)
+ * @default_mode: the &enum mmapdemo_mode a newly opened file starts in
+ * @__pad: reserved, zero
+ */
+struct mmapdemo_info {
+	__u64 size;
+	__u64 pages;
+	__u64 meta_bytes;
+	__u32 chunks;
+	__u32 max_order;
+	__u32 default_mode;
+	__u32 __pad;
+};
+
+/**
+ * struct mmapdemo_stats - device-wide counters, from MMAPDEMO_IOC_STATS
+ * @opens: successful open() calls since load
+ * @mmaps: successful mmap() calls, indexed by &enum mmapdemo_mode
+ * @faults: calls of the fault handler that returned a page
+ * @eager_pages: pages mapped at mmap() time by the eager modes
+ * @live_vmas: VMAs of this device that exist right now
+ * @bytes_read: bytes copied out by read()
+ * @bytes_written: bytes copied in by write()
+ */
+struct mmapdemo_stats {
+	__u64 opens;
+	__u64 mmaps[8];
+	__u64 faults;
+	__u64 eager_pages;
+	__u64 live_vmas;
+	__u64 bytes_read;
+	__u64 bytes_written;
+};
+
+#define MMAPDEMO_IOC_MAGIC	0xB9
+
+/* Describe the buffer. */
+#define MMAPDEMO_IOC_INFO	_IOR(MMAPDEMO_IOC_MAGIC, 0x00, struct mmapdemo_info)
+/* The &enum mmapdemo_mode that this open file's next mmap() uses. */
+#define MMAPDEMO_IOC_GET_MODE	_IOR(MMAPDEMO_IOC_MAGIC, 0x01, __u32)
+/* Change it; existing mappings keep their mode.  Unknown mode: -EINVAL. */
+#define MMAPDEMO_IOC_SET_MODE	_IOW(MMAPDEMO_IOC_MAGIC, 0x02, __u32)
+/* Read the device-wide counters. */
+#define MMAPDEMO_IOC_STATS	_IOR(MMAPDEMO_IOC_MAGIC, 0x03, struct mmapdemo_stats)
+
+#endif /* _UAPI_LINUX_MMAPDEMO_H */
