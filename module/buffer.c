@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device buffer: pages allocated at load in physically contiguous chunks
+ * of the highest order the allocator grants, and looked up by page index in
+ * O(log chunks).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "mmapdemo.h"
+
+/*
+ * Allocate a zeroed block of at most 2^*order pages, trying smaller orders
+ * until one succeeds; *order is set to the order obtained.  High orders are
+ * only attempted lightly (no retries, no warning) because smaller ones will do.
+ */
+static struct page *mmapdemo_alloc_block(unsigned int *order)
+{
+	/*
+	 * __GFP_ZERO: userspace will see these pages, so they are cleared
+	 * here whether or not the kernel runs with init_on_alloc.
+	 */
+	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+	struct page *page;
+
+	for (;; (*order)--) {
+		page = alloc_pages(*order ? gfp | __GFP_NORETRY :
+				   gfp | __GFP_RETRY_MAYFAIL, *order);
+		if (page || !*order)
+			return page;
+	}
+}
+
+/* Make room for one more chunk and the sentinel behind it. */
+static int mmapdemo_buf_grow(struct mmapdemo_buf *buf, unsigned int *cap)
+{
+	struct mmapdemo_chunk *chunks;
+
+	if (buf->nr_chunks + 2 <= *cap)
+		return 0;
+
+	chunks = kvmalloc_array(*cap * 2, sizeof(*chunks), GFP_KERNEL);
+	if (!chunks)
+		return -ENOMEM;
+	memcpy(chunks, buf->chunks, buf->nr_chunks * sizeof(*chunks));
+	kvfree(buf->chunks);
+	buf->chunks = chunks;
+	*cap *= 2;
+	return 0;
+}
+
+/**
+ * mmapdemo_buf_alloc - allocate a zeroed buffer of @nr_pages pages
+ * @buf: the buffer to fill in
+ * @nr_pages: its size, at least one page
+ *
+ * The order asked for never grows: once the allocator refuses an order,
+ * asking again for the next chunk would only burn time in compaction.
+ */
+int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages)
+{
+	unsigned int order = MMAPDEMO_MAX_ORDER;
+	unsigned int cap = 4;
+	unsigned long done = 0;
+	struct page *page;
+	int ret;
+
+	memset(buf, 0, sizeof(*buf));
+	buf->chunks = kvmalloc_array(cap, sizeof(*buf->chunks), GFP_KERNEL);
+	if (!buf->chunks)
+		return -ENOMEM;
+
+	while (done < nr_pages) {
+		ret = mmapdemo_buf_grow(buf, &cap);
+		if (ret)
+			goto err_free;
+
+		order = min_t(unsigned int, order, ilog2(nr_pages - done));
+		page = mmapdemo_alloc_block(&order);
+		if (!page) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+		split_page(page, order);
+
+		buf->chunks[buf->nr_chunks].page = page;
+		buf->chunks[buf->nr_chunks].pgoff = done;
+		buf->nr_chunks++;
+		buf->max_order = max(buf->max_order, order);
+		done += 1UL << order;
+		buf->nr_pages = done;
+	}
+	buf->chunks[buf->nr_chunks].page = NULL;
+	buf->chunks[buf->nr_chunks].pgoff = nr_pages;
+	buf->meta_bytes = sizeof(*buf) + cap * sizeof(*buf->chunks);
+	return 0;
+
+err_free:
+	mmapdemo_buf_free(buf);
+	return ret;
+}
+
+/**
+ * mmapdemo_buf_free - drop the buffer's reference on every page
+ * @buf: the buffer, fully or partly allocated
+ *
+ * A page that something else still holds (a pipe that vmsplice()d it, I/O in
+ * flight) is freed only when that last reference goes.
+ */
+void mmapdemo_buf_free(struct mmapdemo_buf *buf)
+{
+	unsigned long i, nr;
+	unsigned int c;
+
+	for (c = 0; c < buf->nr_chunks; c++) {
+		nr = (c + 1 < buf->nr_chunks ? buf->chunks[c + 1].pgoff :
+		      buf->nr_pages) - buf->chunks[c].pgoff;
+		for (i = 0; i < nr; i++)
+			__free_page(buf->chunks[c].page + i);
+	}
+	kvfree(buf->chunks);
+	buf->chunks = NULL;
+	buf->nr_chunks = 0;
+}
+
+/* Whether pages [@pgoff, @pgoff + @nr) lie inside the buffer; overflow-safe. */
+bool mmapdemo_buf_range_ok(const struct mmapdemo_buf *buf, pgoff_t pgoff,
+			   unsigned long nr)
+{
+	return nr && pgoff < buf->nr_pages && nr <= buf->nr_pages - pgoff;
+}
+
+/* The chunk holding page @pgoff, which must be inside the buffer. */
+static const struct mmapdemo_chunk *
+mmapdemo_buf_chunk(const struct mmapdemo_buf *buf, pgoff_t pgoff)
+{
+	unsigned int lo = 0, hi = buf->nr_chunks - 1, mid;
+
+	while (lo < hi) {
+		mid = hi - (hi - lo) / 2;
+		if (buf->chunks[mid].pgoff <= pgoff)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return &buf->chunks[lo];
+}
+
+/* The page at index @pgoff, or NULL past the end of the buffer. */
+struct page *mmapdemo_buf_page(const struct mmapdemo_buf *buf, pgoff_t pgoff)
+{
+	const struct mmapdemo_chunk *c;
+
+	if (pgoff >= buf->nr_pages)
+		return NULL;
+	c = mmapdemo_buf_chunk(buf, pgoff);
+	return c->page + (pgoff - c->pgoff);
+}
+
+/**
+ * mmapdemo_buf_run - find a physically contiguous run of pages
+ * @buf: the buffer
+ * @pgoff: page index where the run starts, inside the buffer
+ * @max: the most pages the caller wants
+ * @pfn: set to the page frame number of page @pgoff
+ *
+ * Chunks that happen to be adjacent in physical memory extend the run.
+ *
+ * Return: the run's length in pages, between 1 and @max.
+ */
+unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf, pgoff_t pgoff,
+			       unsigned long max, unsigned long *pfn)
+{
+	const struct mmapdemo_chunk *c = mmapdemo_buf_chunk(buf, pgoff);
+	const struct mmapdemo_chunk *end = buf->chunks + buf->nr_chunks;
+	unsigned long len;
+
+	*pfn = page_to_pfn(c->page) + (pgoff - c->pgoff);
+	len = c[1].pgoff - pgoff;
+	while (len < max && ++c < end && page_to_pfn(c->page) == *pfn + len)
+		len += c[1].pgoff - c->pgoff;
+	return min(len, max);
+}
+
+/**
+ * mmapdemo_buf_copy - copy between the buffer and an iov_iter
+ * @buf: the buffer
+ * @pos: byte offset in the buffer
+ * @iter: the source (ITER_SOURCE: write into the buffer) or destination
+ *
+ * Copies min(iov_iter_count(@iter), bytes left after @pos).
+ *
+ * Return: the number of bytes copied; short if the iterator faulted.
+ */
+size_t mmapdemo_buf_copy(const struct mmapdemo_buf *buf, loff_t pos,
+			 struct iov_iter *iter)
+{
+	size_t size = buf->nr_pages << PAGE_SHIFT;
+	size_t copied = 0, off, len, done;
+	struct page *page;
+
+	if (pos < 0 || pos >= size)
+		return 0;
+
+	while (iov_iter_count(iter) && pos < size) {
+		page = mmapdemo_buf_page(buf, pos >> PAGE_SHIFT);
+		off = offset_in_page(pos);
+		len = min(iov_iter_count(iter), PAGE_SIZE - off);
+		if (iov_iter_rw(iter) == ITER_SOURCE)
+			done = copy_page_from_iter(page, off, len, iter);
+		else
+			done = copy_page_to_iter(page, off, len, iter);
+		copied += done;
+		pos += done;
+		if (done < len)
+			break;
+	}
+	return copied;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What differs between the kernels mmapdemo builds on.  Features are tested
+ * for (see Kbuild), not kernel versions, because distributions backport.
+ */
+#ifndef _MMAPDEMO_COMPAT_H
+#define _MMAPDEMO_COMPAT_H
+
+#include <linux/log2.h>
+#include <linux/mm.h>
+
+#ifndef MMAPDEMO_HAVE_VM_FLAGS_SET
+/* Before 6.3, vm_flags was written directly. */
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+/*
+ * The highest order the page allocator hands out.  MAX_ORDER changed meaning
+ * in 6.4 and was renamed in 6.8; MAX_ORDER_NR_PAGES has always been the size
+ * of the largest block.
+ */
+#define MMAPDEMO_MAX_ORDER	ilog2(MAX_ORDER_NR_PAGES)
+
+#endif /* _MMAPDEMO_COMPAT_H */

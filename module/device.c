@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmapdemo - a device whose mmap() builds page tables eagerly or lazily
+ *
+ * The driver allocates a buffer at load and lets processes map it through
+ * /dev/mmapdemo in one of two modes:
+ *
+ *   remap  mmap() writes every PTE at once with remap_pfn_range() (remap.c)
+ *   fault  mmap() writes none; each first touch faults into the driver,
+ *          which hands the page to the core MM (fault.c)
+ *
+ * From userspace:
+ *
+ *	int fd = open("/dev/mmapdemo", O_RDWR);
+ *	__u32 mode = MMAPDEMO_MODE_REMAP;	// or keep the module's default
+ *
+ *	ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode);
+ *	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+ *
+ * read(), write() and lseek() on the same file reach the same buffer.
+ *
+ * This file is the device glue: module parameters, load and unload, and the
+ * file operations other than mmap (mmap.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "mmapdemo.h"
+
+static unsigned long mmapdemo_size = SZ_4M;
+module_param_named(size, mmapdemo_size, ulong, 0444);
+MODULE_PARM_DESC(size, "buffer size in bytes, rounded up to whole pages (default 4 MiB, at most half of RAM)");
+
+static unsigned int mmapdemo_default_mode = MMAPDEMO_MODE_FAULT;
+
+static int mmapdemo_param_mode_set(const char *val, const struct kernel_param *kp)
+{
+	int mode = mmapdemo_mode_parse(val);
+
+	if (mode < 0)
+		return mode;
+	WRITE_ONCE(*(unsigned int *)kp->arg, mode);
+	return 0;
+}
+
+static int mmapdemo_param_mode_get(char *buffer, const struct kernel_param *kp)
+{
+	return sysfs_emit(buffer, "%s\n",
+			  mmapdemo_mode_name(READ_ONCE(*(unsigned int *)kp->arg)));
+}
+
+static const struct kernel_param_ops mmapdemo_param_mode_ops = {
+	.set = mmapdemo_param_mode_set,
+	.get = mmapdemo_param_mode_get,
+};
+module_param_cb(mode, &mmapdemo_param_mode_ops, &mmapdemo_default_mode, 0644);
+MODULE_PARM_DESC(mode, "mode of newly opened files: remap or fault (default fault)");
+
+static struct mmapdemo_dev *mmapdemo_from_misc(struct miscdevice *misc)
+{
+	return container_of(misc, struct mmapdemo_dev, misc);
+}
+
+static int mmapdemo_open(struct inode *inode, struct file *file)
+{
+	/* misc_open() left our miscdevice in private_data. */
+	struct mmapdemo_dev *md = mmapdemo_from_misc(file->private_data);
+	struct mmapdemo_file *mf;
+
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL);
+	if (!mf)
+		return -ENOMEM;
+	mf->md = md;
+	mf->mode = READ_ONCE(mmapdemo_default_mode);
+	file->private_data = mf;
+	atomic64_inc(&md->stats.opens);
+	return 0;
+}
+
+/* Runs on the last fput(): after close() and after the last munmap(). */
+static int mmapdemo_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static ssize_t mmapdemo_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct mmapdemo_file *mf = iocb->ki_filp->private_data;
+	size_t want = iov_iter_count(to);
+	size_t done;
+
+	done = mmapdemo_buf_copy(&mf->md->buf, iocb->ki_pos, to);
+	if (!done && want && iocb->ki_pos < mf->md->buf.nr_pages << PAGE_SHIFT)
+		return -EFAULT;
+	iocb->ki_pos += done;
+	atomic64_add(done, &mf->md->stats.bytes_read);
+	return done;
+}
+
+static ssize_t mmapdemo_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct mmapdemo_file *mf = iocb->ki_filp->private_data;
+	size_t done;
+
+	if (!iov_iter_count(from))
+		return 0;
+	if (iocb->ki_pos >= mf->md->buf.nr_pages << PAGE_SHIFT)
+		return -ENOSPC;
+
+	done = mmapdemo_buf_copy(&mf->md->buf, iocb->ki_pos, from);
+	if (!done)
+		return -EFAULT;
+	iocb->ki_pos += done;
+	atomic64_add(done, &mf->md->stats.bytes_written);
+	return done;
+}
+
+static loff_t mmapdemo_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct mmapdemo_file *mf = file->private_data;
+
+	return fixed_size_llseek(file, offset, whence,
+				 mf->md->buf.nr_pages << PAGE_SHIFT);
+}
+
+static int mmapdemo_ioctl_info(struct mmapdemo_dev *md, void __user *argp)
+{
+	struct mmapdemo_info info = {
+		.size = md->buf.nr_pages << PAGE_SHIFT,
+		.pages = md->buf.nr_pages,
+		.meta_bytes = md->buf.meta_bytes,
+		.chunks = md->buf.nr_chunks,
+		.max_order = md->buf.max_order,
+		.default_mode = READ_ONCE(mmapdemo_default_mode),
+	};
+
+	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp)
+{
+	struct mmapdemo_counters *c = &md->stats;
+	struct mmapdemo_stats stats = {
+		.opens = atomic64_read(&c->opens),
+		.faults = atomic64_read(&c->faults),
+		.eager_pages = atomic64_read(&c->eager_pages),
+		.live_vmas = atomic64_read(&c->live_vmas),
+		.bytes_read = atomic64_read(&c->bytes_read),
+		.bytes_written = atomic64_read(&c->bytes_written),
+	};
+	unsigned int mode;
+
+	BUILD_BUG_ON(ARRAY_SIZE(stats.mmaps) < MMAPDEMO_NR_MODES);
+	for (mode = 0; mode < MMAPDEMO_NR_MODES; mode++)
+		stats.mmaps[mode] = atomic64_read(&c->mmaps[mode]);
+
+	return copy_to_user(argp, &stats, sizeof(stats)) ? -EFAULT : 0;
+}
+
+static long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct mmapdemo_file *mf = file->private_data;
+	u32 __user *argp = (u32 __user *)arg;
+	u32 mode;
+
+	switch (cmd) {
+	case MMAPDEMO_IOC_INFO:
+		return mmapdemo_ioctl_info(mf->md, argp);
+	case MMAPDEMO_IOC_STATS:
+		return mmapdemo_ioctl_stats(mf->md, argp);
+	case MMAPDEMO_IOC_GET_MODE:
+		return put_user(READ_ONCE(mf->mode), argp);
+	case MMAPDEMO_IOC_SET_MODE:
+		if (get_user(mode, argp))
+			return -EFAULT;
+		if (mode >= MMAPDEMO_NR_MODES) {
+			pr_debug("set mode: no mode %u\n", mode);
+			return -EINVAL;
+		}
+		WRITE_ONCE(mf->mode, mode);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations mmapdemo_fops = {
+	.owner		= THIS_MODULE,
+	.open		= mmapdemo_open,
+	.release	= mmapdemo_release,
+	.read_iter	= mmapdemo_read_iter,
+	.write_iter	= mmapdemo_write_iter,
+	.llseek		= mmapdemo_llseek,
+	.mmap		= mmapdemo_mmap,
+	.unlocked_ioctl	= mmapdemo_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static struct mmapdemo_dev mmapdemo_dev = {
+	.misc = {
+		.minor	= MISC_DYNAMIC_MINOR,
+		.name	= KBUILD_MODNAME,
+		.fops	= &mmapdemo_fops,
+		.mode	= 0600,
+	},
+};
+
+static int __init mmapdemo_init(void)
+{
+	struct mmapdemo_dev *md = &mmapdemo_dev;
+	unsigned long limit = totalram_pages() / 2;
+	unsigned long nr_pages = DIV_ROUND_UP(mmapdemo_size, PAGE_SIZE);
+	int ret;
+
+	if (!nr_pages || nr_pages > limit) {
+		pr_err("size=%lu is invalid: it must be 1 to %lu bytes (half of RAM)\n",
+		       mmapdemo_size, limit << PAGE_SHIFT);
+		return -EINVAL;
+	}
+	/* Show the rounded size in /sys/module/mmapdemo/parameters/size. */
+	mmapdemo_size = nr_pages << PAGE_SHIFT;
+
+	ret = mmapdemo_buf_alloc(&md->buf, nr_pages);
+	if (ret)
+		return ret;
+
+	ret = misc_register(&md->misc);
+	if (ret) {
+		pr_err("cannot register /dev/%s: %d\n", md->misc.name, ret);
+		goto err_free_buf;
+	}
+
+	pr_info("%lu KiB in %u chunks, default mode %s\n",
+		mmapdemo_size / SZ_1K, md->buf.nr_chunks,
+		mmapdemo_mode_name(READ_ONCE(mmapdemo_default_mode)));
+	return 0;
+
+err_free_buf:
+	mmapdemo_buf_free(&md->buf);
+	return ret;
+}
+module_init(mmapdemo_init);
+
+static void __exit mmapdemo_exit(void)
+{
+	struct mmapdemo_dev *md = &mmapdemo_dev;
+
+	misc_deregister(&md->misc);
+	WARN_ON_ONCE(atomic64_read(&md->stats.live_vmas));
+	mmapdemo_buf_free(&md->buf);
+	pr_info("unloaded\n");
+}
+module_exit(mmapdemo_exit);
+
+MODULE_DESCRIPTION("A device whose mmap builds page tables eagerly (remap) or lazily (fault)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmap() of the device: check the request, then hand the VMA to the mode the
+ * open file is in.  Each mode has its own vm_operations_struct; they share
+ * the open/close pair below, which counts the VMAs that exist.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/string.h>
+
+#include "mmapdemo.h"
+
+static const struct mmapdemo_mode_desc {
+	const char *name;
+	int (*mmap)(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+} mmapdemo_modes[MMAPDEMO_NR_MODES] = {
+	[MMAPDEMO_MODE_REMAP] = { "remap", mmapdemo_remap_mmap },
+	[MMAPDEMO_MODE_FAULT] = { "fault", mmapdemo_fault_mmap },
+};
+
+const char *mmapdemo_mode_name(unsigned int mode)
+{
+	return mode < MMAPDEMO_NR_MODES ? mmapdemo_modes[mode].name : "?";
+}
+
+/* Return the mode called @name (a trailing newline is ignored), or -EINVAL. */
+int mmapdemo_mode_parse(const char *name)
+{
+	int mode;
+
+	for (mode = 0; mode < MMAPDEMO_NR_MODES; mode++)
+		if (sysfs_streq(name, mmapdemo_modes[mode].name))
+			return mode;
+	return -EINVAL;
+}
+
+/*
+ * vm_ops->open runs for every VMA copied from one of ours: fork(), a split by
+ * munmap() or mprotect(), a move by mremap().  mmapdemo_mmap() calls it for
+ * the first one.
+ */
+void mmapdemo_vma_open(struct vm_area_struct *vma)
+{
+	struct mmapdemo_dev *md = vma->vm_private_data;
+
+	atomic64_inc(&md->stats.live_vmas);
+	pr_debug("vma open %#lx-%#lx pgoff %lu\n",
+		 vma->vm_start, vma->vm_end, vma->vm_pgoff);
+}
+
+void mmapdemo_vma_close(struct vm_area_struct *vma)
+{
+	struct mmapdemo_dev *md = vma->vm_private_data;
+
+	WARN_ON_ONCE(atomic64_dec_return(&md->stats.live_vmas) < 0);
+	pr_debug("vma close %#lx-%#lx pgoff %lu\n",
+		 vma->vm_start, vma->vm_end, vma->vm_pgoff);
+}
+
+int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mmapdemo_file *mf = file->private_data;
+	struct mmapdemo_dev *md = mf->md;
+	unsigned int mode = READ_ONCE(mf->mode);
+	int ret;
+
+	if (!mmapdemo_buf_range_ok(&md->buf, vma->vm_pgoff, vma_pages(vma))) {
+		pr_debug("mmap: pages %lu+%lu are outside the %lu-page buffer\n",
+			 vma->vm_pgoff, vma_pages(vma), md->buf.nr_pages);
+		return -EINVAL;
+	}
+
+	/*
+	 * VM_DONTEXPAND: mremap() must not grow the mapping past the range
+	 * checked above.  It also makes the VMA "special", which the core
+	 * never merges with a neighbour, so each VMA gets exactly one close()
+	 * for its mmap() or open().  VM_DONTDUMP: core dumps leave device
+	 * memory out.
+	 */
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_private_data = md;
+
+	ret = mmapdemo_modes[mode].mmap(md, vma);
+	pr_debug("mmap %s: %#lx-%#lx pgoff %lu flags %#lx: %d\n",
+		 mmapdemo_modes[mode].name, vma->vm_start, vma->vm_end,
+		 vma->vm_pgoff, (unsigned long)vma->vm_flags, ret);
+	if (ret)
+		return ret;
+
+	atomic64_inc(&md->stats.mmaps[mode]);
+	mmapdemo_vma_open(vma);
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the mmapdemo driver: the buffer, the device, the
+ * open file, and the entry points of each mapping mode.
+ */
+#ifndef _MMAPDEMO_H
+#define _MMAPDEMO_H
+
+#include <linux/atomic.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/mmapdemo.h>
+
+#include "compat.h"
+
+#define MMAPDEMO_NR_MODES	2
+
+/*
+ * One physically contiguous piece of the buffer.  It was allocated as one
+ * block of 2^order pages and split into order-0 pages, so that each page has
+ * its own reference count and can be handed to the core MM on its own.
+ */
+struct mmapdemo_chunk {
+	struct page *page;	/* first page */
+	pgoff_t pgoff;		/* its page index in the buffer */
+};
+
+/*
+ * The buffer: @nr_chunks chunks sorted by pgoff, followed by a sentinel
+ * whose pgoff is @nr_pages, so chunk i spans [chunks[i].pgoff,
+ * chunks[i + 1].pgoff).  Fixed from load to unload.
+ */
+struct mmapdemo_buf {
+	struct mmapdemo_chunk *chunks;
+	unsigned int nr_chunks;
+	unsigned int max_order;
+	unsigned long nr_pages;
+	size_t meta_bytes;
+};
+
+struct mmapdemo_counters {
+	atomic64_t opens;
+	atomic64_t mmaps[MMAPDEMO_NR_MODES];
+	atomic64_t faults;
+	atomic64_t eager_pages;
+	atomic64_t live_vmas;
+	atomic64_t bytes_read;
+	atomic64_t bytes_written;
+};
+
+struct mmapdemo_dev {
+	struct miscdevice misc;
+	struct mmapdemo_buf buf;
+	struct mmapdemo_counters stats;
+};
+
+/* Per open file: file->private_data. */
+struct mmapdemo_file {
+	struct mmapdemo_dev *md;
+	u32 mode;		/* enum mmapdemo_mode of the next mmap() */
+};
+
+/* buffer.c */
+int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages);
+void mmapdemo_buf_free(struct mmapdemo_buf *buf);
+bool mmapdemo_buf_range_ok(const struct mmapdemo_buf *buf, pgoff_t pgoff,
+			   unsigned long nr);
+struct page *mmapdemo_buf_page(const struct mmapdemo_buf *buf, pgoff_t pgoff);
+unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf, pgoff_t pgoff,
+			       unsigned long max, unsigned long *pfn);
+size_t mmapdemo_buf_copy(const struct mmapdemo_buf *buf, loff_t pos,
+			 struct iov_iter *iter);
+
+/* mmap.c */
+const char *mmapdemo_mode_name(unsigned int mode);
+int mmapdemo_mode_parse(const char *name);
+int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma);
+void mmapdemo_vma_open(struct vm_area_struct *vma);
+void mmapdemo_vma_close(struct vm_area_struct *vma);
+
+/* remap.c, fault.c: set up @vma for one mode, after mmapdemo_mmap() checks */
+int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+int mmapdemo_fault_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+
+#endif /* _MMAPDEMO_H */
