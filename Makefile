@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make               module and tools for the running kernel (or KDIR=)
+#   make check         boot each kernel of the matrix in QEMU and run every test
+#   make demo          boot a kernel in QEMU and show both mapping modes
+#   make shell         an interactive guest with the module loaded
+#   make clean         remove build output (keeps downloaded kernels)
+#   make distclean     also remove downloaded kernels
+#
+# KERNEL=6.1 picks the guest kernel for demo and shell (default 6.12);
+# KERNELS="6.1 6.12" is the matrix of check.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KERNEL ?= 6.12
+
+all: module userspace
+
+module:
+	$(MAKE) -C module KDIR=$(KDIR)
+
+userspace selftests:
+	$(MAKE) -C $@
+
+check:
+	qemu/check
+
+demo:
+	qemu/run --kernel $(KERNEL) --append loglevel=4 -- mmapdemo demo
+
+shell:
+	qemu/run --kernel $(KERNEL)
+
+clean:
+	$(MAKE) -C module clean
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests clean
+	rm -rf .cache/build
+
+distclean: clean
+	rm -rf .cache
+
+.PHONY: all module userspace selftests check demo shell clean distclean
