@@ -256,15 +256,16 @@ build_module() {
 	touch "$build/built"
 }
 
-# install_userspace ROOT: install the (static) userspace and selftests into ROOT.
+# install_userspace ROOT: install the (static) tool into ROOT/usr/bin and the
+# selftests into ROOT/usr/lib/mmapdemo/selftests, with run-tests on PATH.
 install_userspace() {
-	local root=$1 dir
+	local root=$1 tests=/usr/lib/mmapdemo/selftests
 
-	for dir in userspace selftests; do
-		[[ -f $top/$dir/Makefile ]] || continue
-		make -s -C "$top/$dir" install DESTDIR="$root" PREFIX=/usr >&2 ||
-			die "cannot build and install $dir/"
-	done
+	make -s -C "$top/userspace" install DESTDIR="$root" PREFIX=/usr >&2 ||
+		die 'cannot build and install userspace/'
+	make -s -C "$top/selftests" install INSTALL_PATH="$root$tests" >&2 ||
+		die 'cannot build and install selftests/'
+	ln -sf "$tests/run-tests" "$root/usr/bin/run-tests"
 }
 
 ## Initramfs

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page-table path of each mode, its VMA flags, and the data seen through
+ * mappings of every shape.
+ */
+#include "mmapdemo_test.h"
+
+#define NPAGES	32
+
+/*
+ * fault: nothing is present right after mmap(), every touched page after.
+ * remap: the PTEs exist from mmap() on, but pagemap cannot show them (see
+ * expect_present()), so it reports none either way.
+ */
+TEST_F(mmapdemo, pagemap_shows_pages_only_after_touch)
+{
+	unsigned char *p = map_shared(self, NPAGES * self->page, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, pages_present(p, NPAGES));
+	touch_pages(p, NPAGES * self->page);
+	EXPECT_EQ(expect_present(variant, NPAGES), pages_present(p, NPAGES));
+	munmap(p, NPAGES * self->page);
+}
+
+TEST_F(mmapdemo, touch_takes_one_minor_fault_per_lazy_page)
+{
+	unsigned char *p = map_shared(self, NPAGES * self->page, 0);
+	long before;
+
+	ASSERT_NE(MAP_FAILED, p);
+	before = minor_faults();
+	touch_pages(p, NPAGES * self->page);
+	EXPECT_EQ(expect_faults(variant, NPAGES), minor_faults() - before);
+
+	/* A second touch finds every PTE in place. */
+	before = minor_faults();
+	touch_pages(p, NPAGES * self->page);
+	EXPECT_EQ(0, minor_faults() - before);
+	munmap(p, NPAGES * self->page);
+}
+
+TEST_F(mmapdemo, fault_handler_runs_once_per_lazy_page)
+{
+	struct mmapdemo_stats before, after;
+	unsigned char *p;
+
+	ASSERT_EQ(0, device_stats(self->fd, &before));
+	p = map_shared(self, NPAGES * self->page, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	touch_pages(p, NPAGES * self->page);
+	touch_pages(p, NPAGES * self->page);
+	ASSERT_EQ(0, device_stats(self->fd, &after));
+	EXPECT_EQ(expect_faults(variant, NPAGES), after.faults - before.faults);
+	munmap(p, NPAGES * self->page);
+}
+
+TEST_F(mmapdemo, mmap_maps_eager_pages_at_once)
+{
+	struct mmapdemo_stats before, after;
+	unsigned char *p;
+
+	ASSERT_EQ(0, device_stats(self->fd, &before));
+	p = map_shared(self, NPAGES * self->page, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, device_stats(self->fd, &after));
+	EXPECT_EQ(expect_eager(variant, NPAGES),
+		  after.eager_pages - before.eager_pages);
+	EXPECT_EQ(before.mmaps[variant->mode] + 1, after.mmaps[variant->mode]);
+	EXPECT_EQ(before.live_vmas + 1, after.live_vmas);
+	munmap(p, NPAGES * self->page);
+}
+
+TEST_F(mmapdemo, smaps_vmflags_match_mode)
+{
+	unsigned char *p = map_shared(self, NPAGES * self->page, 0);
+	char flags[256];
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, vma_flags(p, flags, sizeof(flags)));
+	TH_LOG("VmFlags:%s", flags);
+	EXPECT_STREQ("", vma_flag_mismatch(flags, expect_vmflags(variant), true));
+	EXPECT_STREQ("", vma_flag_mismatch(flags, expect_no_vmflags(variant), false));
+	munmap(p, NPAGES * self->page);
+}
+
+TEST_F(mmapdemo, mapping_shows_what_write_stored)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p;
+
+	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 1));
+	p = map_shared(self, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(len, check_pattern(p, len, 0, 1));
+	munmap(p, len);
+}
+
+TEST_F(mmapdemo, read_shows_what_mapping_stored)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p = map_shared(self, len, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pattern(p, len, 0, 2);
+	EXPECT_EQ(0, read_check_pattern(self->fd, 0, len, 2));
+	munmap(p, len);
+}
+
+TEST_F(mmapdemo, mapping_at_each_page_offset_starts_there)
+{
+	size_t page = self->page, pgoff, bad = 0;
+	unsigned char *p;
+
+	ASSERT_EQ(0, write_pattern(self->fd, 0, self->info.size, 3));
+	for (pgoff = 0; pgoff < self->info.pages; pgoff++) {
+		p = map_shared(self, page, pgoff * page);
+		ASSERT_NE(MAP_FAILED, p) TH_LOG("page offset %zu", pgoff);
+		if (check_pattern(p, page, pgoff * page, 3) != page && !bad++)
+			TH_LOG("wrong data at page offset %zu", pgoff);
+		munmap(p, page);
+	}
+	EXPECT_EQ(0, bad);
+}
+
+/* mmap() rounds the length up: the whole page is mapped, and its data. */
+TEST_F(mmapdemo, sub_page_length_maps_whole_page)
+{
+	size_t off = 3 * self->page;
+	unsigned char *p;
+
+	ASSERT_EQ(0, write_pattern(self->fd, off, self->page, 4));
+	p = map_shared(self, 100, off);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(self->page, check_pattern(p, self->page, off, 4));
+	munmap(p, 100);
+}
+
+TEST_F(mmapdemo, whole_buffer_maps)
+{
+	size_t len = self->info.size;
+	unsigned char *p;
+
+	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 5));
+	p = map_shared(self, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(len, check_pattern(p, len, 0, 5));
+	fill_pattern(p, len, 0, 6);
+	EXPECT_EQ(0, read_check_pattern(self->fd, 0, len, 6));
+	munmap(p, len);
+}
+
+TEST_F(mmapdemo, last_page_maps)
+{
+	size_t off = self->info.size - self->page;
+	unsigned char *p;
+
+	ASSERT_EQ(0, write_pattern(self->fd, off, self->page, 7));
+	p = map_shared(self, self->page, off);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(self->page, check_pattern(p, self->page, off, 7));
+	munmap(p, self->page);
+}
+
+/* Two mappings of one range are two views of the same memory. */
+TEST_F(mmapdemo, two_mappings_see_each_others_writes)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *a = map_shared(self, len, 0);
+	unsigned char *b = map_shared(self, len, 0);
+
+	ASSERT_NE(MAP_FAILED, a);
+	ASSERT_NE(MAP_FAILED, b);
+	fill_pattern(a, len, 0, 8);
+	EXPECT_EQ(len, check_pattern(b, len, 0, 8));
+	munmap(a, len);
+	munmap(b, len);
+}
+
+TEST_HARNESS_MAIN
