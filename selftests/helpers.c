@@ -202,6 +202,16 @@ int read_signal(const void *addr)
 	return child_signal(read_byte, (void *)addr);
 }
 
+static void write_byte(void *addr)
+{
+	*(volatile unsigned char *)addr = 1;
+}
+
+int write_signal(void *addr)
+{
+	return child_signal(write_byte, addr);
+}
+
 const char *module_path(void)
 {
 	return getenv("MMAPDEMO_KO");

@@ -48,6 +48,8 @@ int read_check_pattern(int fd, size_t pos, size_t len, unsigned int seed);
 int child_signal(void (*fn)(void *arg), void *arg);
 /* Read one byte at @addr in a child; the signal that killed it, or 0. */
 int read_signal(const void *addr);
+/* Write one byte at @addr in a child; the signal that killed it, or 0. */
+int write_signal(void *addr);
 
 /* The module file, from $MMAPDEMO_KO, or NULL. */
 const char *module_path(void);

@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What mmap() of the device promises beyond the data path: which requests
+ * fail and how, private mappings, sharing between processes, access through
+ * get_user_pages() and /proc/pid/mem, and signals.
+ */
+#include <stdint.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include "mmapdemo_test.h"
+
+#define NPAGES	8
+
+/* The other mode, for tests that switch a file's mode. */
+static __u32 other_mode(VARIANT *v)
+{
+	return v->mode == MMAPDEMO_MODE_FAULT ? MMAPDEMO_MODE_REMAP :
+						MMAPDEMO_MODE_FAULT;
+}
+
+/* Open the device with @flags, in the variant's mode. */
+static int open_in_mode(VARIANT *v, int flags)
+{
+	int fd = open(DEVICE, flags);
+
+	if (fd >= 0 && ioctl(fd, MMAPDEMO_IOC_SET_MODE, &v->mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Expect mmap() of the device to fail with @err. */
+#define EXPECT_MMAP_FAILS(err, len, prot, flags, fd, off) do {		\
+	void *__p = mmap(NULL, len, prot, flags, fd, off);		\
+									\
+	EXPECT_EQ(MAP_FAILED, __p);					\
+	EXPECT_EQ(err, errno);						\
+	if (__p != MAP_FAILED)						\
+		munmap(__p, len);					\
+} while (0)
+
+#define RW	(PROT_READ | PROT_WRITE)
+
+/* The driver checks the range against the buffer: nothing past its end. */
+TEST_F(mmapdemo, length_past_end_fails_einval)
+{
+	EXPECT_MMAP_FAILS(EINVAL, self->info.size + self->page, RW, MAP_SHARED,
+			  self->fd, 0);
+}
+
+TEST_F(mmapdemo, offset_at_end_fails_einval)
+{
+	EXPECT_MMAP_FAILS(EINVAL, self->page, RW, MAP_SHARED, self->fd,
+			  self->info.size);
+}
+
+TEST_F(mmapdemo, offset_plus_length_past_end_fails_einval)
+{
+	EXPECT_MMAP_FAILS(EINVAL, 2 * self->page, RW, MAP_SHARED, self->fd,
+			  self->info.size - self->page);
+}
+
+/*
+ * For a character device the core accepts offsets up to ULONG_MAX
+ * (file_mmap_size_max()), so the largest ones reach the driver, whose range
+ * check must not wrap.
+ */
+TEST_F(mmapdemo, huge_offset_fails_einval)
+{
+	off_t off = INT64_MAX & ~(off_t)(self->page - 1);
+
+	EXPECT_MMAP_FAILS(EINVAL, self->page, RW, MAP_SHARED, self->fd, off);
+	EXPECT_MMAP_FAILS(EINVAL, 2 * self->page, RW, MAP_SHARED, self->fd, off);
+	EXPECT_MMAP_FAILS(EINVAL, self->page, RW, MAP_SHARED, self->fd,
+			  (off_t)self->info.size << 20);
+}
+
+/*
+ * A range whose end wraps past the top of the offset space is refused by
+ * the core (file_mmap_ok()) with EOVERFLOW before the driver is asked.
+ */
+TEST_F(mmapdemo, offset_plus_length_wrap_fails_eoverflow)
+{
+	EXPECT_MMAP_FAILS(EOVERFLOW, 3 * self->page, RW, MAP_SHARED, self->fd,
+			  -2 * (off_t)self->page);
+	EXPECT_MMAP_FAILS(EOVERFLOW, self->page, RW, MAP_SHARED, self->fd,
+			  -(off_t)self->page);
+}
+
+/* Both are the core's rules for every mmap(). */
+TEST_F(mmapdemo, zero_length_or_unaligned_offset_fails_einval)
+{
+	EXPECT_MMAP_FAILS(EINVAL, 0, RW, MAP_SHARED, self->fd, 0);
+	EXPECT_MMAP_FAILS(EINVAL, self->page, RW, MAP_SHARED, self->fd, 1);
+}
+
+/* A file opened read-only cannot give a writable shared mapping. */
+TEST_F(mmapdemo, rdonly_file_shared_write_fails_eacces)
+{
+	int fd = open_in_mode(variant, O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	EXPECT_MMAP_FAILS(EACCES, self->page, RW, MAP_SHARED, fd, 0);
+	close(fd);
+}
+
+/* ... nor become one later: the core cleared VM_MAYWRITE. */
+TEST_F(mmapdemo, rdonly_file_mprotect_write_fails_eacces)
+{
+	int fd = open_in_mode(variant, O_RDONLY);
+	void *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, self->page, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, self->page, RW));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, self->page);
+	close(fd);
+}
+
+/* Every mapping must be readable, so a write-only file maps nothing. */
+TEST_F(mmapdemo, wronly_file_mmap_fails_eacces)
+{
+	int fd = open_in_mode(variant, O_WRONLY);
+
+	ASSERT_LE(0, fd);
+	EXPECT_MMAP_FAILS(EACCES, self->page, PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+}
+
+TEST_F(mmapdemo, unknown_ioctl_fails_enotty)
+{
+	__u32 arg = 0;
+
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(MMAPDEMO_IOC_MAGIC, 0x7f)));
+	EXPECT_EQ(ENOTTY, errno);
+	/* The size is part of the number: a wrong one is another command. */
+	EXPECT_EQ(-1, ioctl(self->fd, _IOR(MMAPDEMO_IOC_MAGIC, 0x00, __u32), &arg));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_F(mmapdemo, set_mode_unknown_fails_einval)
+{
+	__u32 bad[] = { 1000, UINT32_MAX }, mode;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-1, ioctl(self->fd, MMAPDEMO_IOC_SET_MODE, &bad[i]));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_GET_MODE, &mode));
+	EXPECT_EQ(variant->mode, mode);
+}
+
+/* The mode belongs to the open file: a new file starts in the default. */
+TEST_F(mmapdemo, mode_is_per_open_file)
+{
+	__u32 mode, other = other_mode(variant);
+	int fd;
+
+	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_SET_MODE, &other));
+	fd = open(DEVICE, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_GET_MODE, &mode));
+	EXPECT_EQ(self->info.default_mode, mode);
+	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_GET_MODE, &mode));
+	EXPECT_EQ(other, mode);
+	close(fd);
+}
+
+TEST_F(mmapdemo, mode_change_after_mmap_keeps_mapping)
+{
+	size_t len = NPAGES * self->page;
+	struct mmapdemo_stats before, after;
+	__u32 other = other_mode(variant);
+	char flags[256], flags_after[256];
+	unsigned char *p;
+
+	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 11));
+	p = map_shared(self, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, vma_flags(p, flags, sizeof(flags)));
+	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_SET_MODE, &other));
+
+	ASSERT_EQ(0, device_stats(self->fd, &before));
+	EXPECT_EQ(len, check_pattern(p, len, 0, 11));
+	ASSERT_EQ(0, device_stats(self->fd, &after));
+	EXPECT_EQ(expect_faults(variant, NPAGES), after.faults - before.faults);
+	ASSERT_EQ(0, vma_flags(p, flags_after, sizeof(flags_after)));
+	EXPECT_STREQ(flags, flags_after);
+	munmap(p, len);
+}
+
+/*
+ * fault: a writable private mapping is copy-on-write, its writes reach
+ * neither the buffer nor other mappings.  remap: refused, since a PFN map
+ * cannot be copied on write page by page.
+ */
+TEST_F(mmapdemo, private_write_is_copy_on_write)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *priv, *shared;
+
+	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 12));
+	priv = mmap(NULL, len, RW, MAP_PRIVATE, self->fd, 0);
+	if (!expect_cow(variant)) {
+		EXPECT_EQ(MAP_FAILED, priv);
+		EXPECT_EQ(EINVAL, errno);
+		return;
+	}
+	ASSERT_NE(MAP_FAILED, priv);
+	shared = map_shared(self, len, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+
+	fill_pattern(priv, len, 0, 13);
+	EXPECT_EQ(len, check_pattern(priv, len, 0, 13));
+	EXPECT_EQ(len, check_pattern(shared, len, 0, 12));
+	EXPECT_EQ(0, read_check_pattern(self->fd, 0, len, 12));
+	munmap(shared, len);
+	munmap(priv, len);
+}
+
+/*
+ * A private mapping reads the shared buffer, including later writes to it,
+ * until it writes a page itself (fault only: a remap private mapping is
+ * read-only for good).
+ */
+TEST_F(mmapdemo, private_reads_see_shared_data_until_written)
+{
+	int prot = expect_cow(variant) ? RW : PROT_READ;
+	size_t len = 2 * self->page;
+	unsigned char *priv;
+
+	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 14));
+	priv = mmap(NULL, len, prot, MAP_PRIVATE, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, priv);
+	EXPECT_EQ(len, check_pattern(priv, len, 0, 14));
+
+	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 15));
+	EXPECT_EQ(len, check_pattern(priv, len, 0, 15));
+
+	if (expect_cow(variant)) {
+		priv[0] = ~pattern_byte(0, 15);
+		ASSERT_EQ(0, write_pattern(self->fd, 0, len, 16));
+		EXPECT_EQ(priv[0], (unsigned char)~pattern_byte(0, 15));
+		EXPECT_EQ(self->page, check_pattern(priv + self->page, self->page,
+						    self->page, 16));
+	}
+	munmap(priv, len);
+}
+
+/* remap drops VM_MAYWRITE from read-only private mappings; fault copies. */
+TEST_F(mmapdemo, private_readonly_gains_write_only_with_cow)
+{
+	unsigned char *priv;
+
+	ASSERT_EQ(0, write_pattern(self->fd, 0, self->page, 17));
+	priv = mmap(NULL, self->page, PROT_READ, MAP_PRIVATE, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, priv);
+	if (!expect_cow(variant)) {
+		EXPECT_EQ(-1, mprotect(priv, self->page, RW));
+		EXPECT_EQ(EACCES, errno);
+	} else {
+		ASSERT_EQ(0, mprotect(priv, self->page, RW));
+		priv[0] ^= 0xff;
+		EXPECT_EQ(0, read_check_pattern(self->fd, 0, self->page, 17));
+	}
+	munmap(priv, self->page);
+}
+
+/* Run @fn in a forked child that shares the mapping @p; its exit status. */
+static int in_child(void (*fn)(unsigned char *p, size_t len), unsigned char *p,
+		    size_t len)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		fn(p, len);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void child_writes(unsigned char *p, size_t len)
+{
+	fill_pattern(p, len, 0, 18);
+}
+
+static void child_checks(unsigned char *p, size_t len)
+{
+	_exit(check_pattern(p, len, 0, 19) == len ? 0 : 1);
+}
+
+TEST_F(mmapdemo, fork_parent_sees_child_writes)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p = map_shared(self, len, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	touch_pages(p, len);
+	ASSERT_EQ(0, in_child(child_writes, p, len));
+	EXPECT_EQ(len, check_pattern(p, len, 0, 18));
+	munmap(p, len);
+}
+
+TEST_F(mmapdemo, fork_child_sees_parent_writes)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p = map_shared(self, len, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pattern(p, len, 0, 19);
+	EXPECT_EQ(0, in_child(child_checks, p, len));
+	munmap(p, len);
+}
+
+/*
+ * Two processes that share nothing but the device: the child opens and maps
+ * it on its own and writes; the parent's earlier mapping sees the data.
+ */
+TEST_F(mmapdemo, unrelated_processes_share_buffer)
+{
+	size_t len = NPAGES * self->page, off = NPAGES * self->page;
+	unsigned char *p = map_shared(self, len, off), *q;
+	int status, fd;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, p);
+	touch_pages(p, len);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(self->fd);
+		munmap(p, len);
+		fd = open_in_mode(variant, O_RDWR);
+		q = fd < 0 ? MAP_FAILED : mmap(NULL, len, RW, MAP_SHARED, fd, off);
+		if (q == MAP_FAILED)
+			_exit(2);
+		fill_pattern(q, len, off, 20);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(len, check_pattern(p, len, off, 20));
+	munmap(p, len);
+}
+
+/*
+ * process_vm_readv() pins the pages with get_user_pages(): fine for the
+ * struct pages of fault mode, EFAULT for a VM_PFNMAP | VM_IO remap mapping.
+ */
+TEST_F(mmapdemo, process_vm_readv_works_only_on_page_maps)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p = map_shared(self, len, 0), *buf = malloc(len);
+	struct iovec local = { buf, len }, remote;
+	ssize_t done;
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(NULL, buf);
+	fill_pattern(p, len, 0, 21);
+	remote.iov_base = p;
+	remote.iov_len = len;
+	done = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	if (expect_gup(variant)) {
+		EXPECT_EQ((ssize_t)len, done);
+		EXPECT_EQ(len, check_pattern(buf, len, 0, 21));
+	} else {
+		EXPECT_EQ(-1, done);
+		EXPECT_EQ(EFAULT, errno);
+	}
+	free(buf);
+	munmap(p, len);
+}
+
+/*
+ * /proc/pid/mem (and ptrace) work in both modes: through GUP for fault, and
+ * through the driver's ->access for remap, where GUP cannot go.
+ */
+TEST_F(mmapdemo, proc_self_mem_reads_and_writes_mapping)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p = map_shared(self, len, 0), *buf = malloc(len);
+	int mem = open("/proc/self/mem", O_RDWR);
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(NULL, buf);
+	ASSERT_LE(0, mem);
+	fill_pattern(p, len, 0, 22);
+	EXPECT_EQ((ssize_t)len, pread(mem, buf, len, (uintptr_t)p));
+	EXPECT_EQ(len, check_pattern(buf, len, 0, 22));
+
+	/* Unaligned and across pages. */
+	fill_pattern(buf, len - 100, 50, 23);
+	EXPECT_EQ((ssize_t)(len - 100), pwrite(mem, buf, len - 100, (uintptr_t)p + 50));
+	EXPECT_EQ(len - 100, check_pattern(p + 50, len - 100, 50, 23));
+	EXPECT_EQ(0, read_check_pattern(self->fd, 50, len - 100, 23));
+	close(mem);
+	free(buf);
+	munmap(p, len);
+}
+
+/* Not even a debugger writes through a read-only shared mapping. */
+TEST_F(mmapdemo, proc_self_mem_cannot_write_readonly_mapping)
+{
+	unsigned char *p = mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd, 0);
+	int mem = open("/proc/self/mem", O_RDWR);
+	unsigned char byte = 0x5a;
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_LE(0, mem);
+	ASSERT_EQ(0, write_pattern(self->fd, 0, self->page, 24));
+	EXPECT_EQ(-1, pwrite(mem, &byte, 1, (uintptr_t)p));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(0, read_check_pattern(self->fd, 0, self->page, 24));
+	close(mem);
+	munmap(p, self->page);
+}
+
+/* Past the end of the mapping there is nothing: SIGSEGV, not a hang. */
+TEST_F(mmapdemo, access_past_mapping_segfaults)
+{
+	size_t len = 2 * self->page;
+	unsigned char *area, *p;
+
+	/* Reserve three pages, map two, leave a hole behind them. */
+	area = mmap(NULL, len + self->page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	p = mmap(area, len, RW, MAP_SHARED | MAP_FIXED, self->fd, 0);
+	ASSERT_EQ(area, p);
+	ASSERT_EQ(0, munmap(area + len, self->page));
+
+	EXPECT_EQ(0, read_signal(p + len - 1));
+	EXPECT_EQ(SIGSEGV, read_signal(p + len));
+	EXPECT_EQ(SIGSEGV, write_signal(p + len));
+	munmap(p, len);
+}
+
+TEST_F(mmapdemo, write_to_readonly_mapping_segfaults)
+{
+	unsigned char *p = mmap(NULL, self->page, PROT_READ, MAP_SHARED, self->fd, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, read_signal(p));
+	EXPECT_EQ(SIGSEGV, write_signal(p));
+	munmap(p, self->page);
+}
+
+TEST_F(mmapdemo, access_after_munmap_segfaults)
+{
+	unsigned char *p = map_shared(self, self->page, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	touch_pages(p, self->page);
+	ASSERT_EQ(0, munmap(p, self->page));
+	EXPECT_EQ(SIGSEGV, read_signal(p));
+}
+
+/* The file operations other than mmap(), mode-independent. */
+TEST(read_write_llseek_stay_inside_buffer)
+{
+	struct mmapdemo_info info;
+	char buf[16] = "0123456789abcdef";
+	int fd = open(DEVICE, O_RDWR);
+
+	if (fd < 0)
+		SKIP(return, DEVICE ": %s (is mmapdemo.ko loaded?)", strerror(errno));
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_INFO, &info));
+	EXPECT_EQ((off_t)info.size, lseek(fd, 0, SEEK_END));
+	EXPECT_EQ(0, read(fd, buf, sizeof(buf)));
+	/* Writing at the end: no space; across it: a short write. */
+	EXPECT_EQ(-1, write(fd, buf, sizeof(buf)));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(4, pwrite(fd, buf, sizeof(buf), info.size - 4));
+	EXPECT_EQ(4, pread(fd, buf, sizeof(buf), info.size - 4));
+	EXPECT_EQ(0, memcmp(buf, "0123", 4));
+	EXPECT_EQ(-1, lseek(fd, info.size + 1, SEEK_SET));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST(info_describes_buffer)
+{
+	struct mmapdemo_info info;
+	int fd = open(DEVICE, O_RDONLY);
+
+	if (fd < 0)
+		SKIP(return, DEVICE ": %s (is mmapdemo.ko loaded?)", strerror(errno));
+	memset(&info, 0xff, sizeof(info));
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_INFO, &info));
+	EXPECT_EQ(info.pages * page_size(), info.size);
+	EXPECT_LE(1, info.chunks);
+	EXPECT_GE(info.pages, info.chunks);
+	EXPECT_GE(info.pages, 1ULL << info.max_order);
+	/* Tiny next to the buffer: a few words per chunk. */
+	EXPECT_GE(64 * info.chunks + 256, info.meta_bytes);
+	EXPECT_GT(2, info.default_mode);
+	EXPECT_EQ(0, info.__pad);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
