@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module's life: mappings that outlive their file, unloading while the
+ * device is in use, a freshly loaded buffer, and the module parameters.
+ * Tests that reload the module need its path in $MMAPDEMO_KO and put the
+ * default module back when they end.
+ */
+#include <stdint.h>
+#include <sys/klog.h>
+#include <sys/sysinfo.h>
+
+#include "mmapdemo_test.h"
+
+#define PARAMS	"/sys/module/mmapdemo/parameters/"
+#define SYSLOG_ACTION_READ_ALL	3	/* syslog(2); glibc has no name for it */
+#define NPAGES	8
+
+TEST_F(mmapdemo, mapping_outlives_close)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p = map_shared(self, len, 0);
+	int fd;
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 30));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+
+	EXPECT_EQ(len, check_pattern(p, len, 0, 30));
+	fill_pattern(p, len, 0, 31);
+	fd = open(DEVICE, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, read_check_pattern(fd, 0, len, 31));
+	close(fd);
+	munmap(p, len);
+}
+
+/*
+ * A mapping holds the file, and the file holds the module, so the module
+ * stays until the last munmap().  delete_module() then fails with
+ * EWOULDBLOCK (EAGAIN), not EBUSY: that is try_stop_module()'s answer for a
+ * module in use.
+ */
+TEST_F(mmapdemo, unload_fails_while_mapped_until_munmap)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p;
+
+	if (!module_path())
+		SKIP(return, "MMAPDEMO_KO is not set: the module cannot be reloaded");
+	p = map_shared(self, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(self->fd);
+	self->fd = -1;
+
+	EXPECT_EQ(-EWOULDBLOCK, module_unload());
+	EXPECT_EQ(0, access(DEVICE, F_OK));
+	touch_pages(p, len);
+	ASSERT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, module_unload());
+	EXPECT_EQ(-1, access(DEVICE, F_OK));
+	ASSERT_EQ(0, module_load(""));
+}
+
+/* Tests that load the module their own way, then restore the default. */
+FIXTURE(module) {
+	size_t page;
+};
+
+FIXTURE_SETUP(module)
+{
+	if (!module_path())
+		SKIP(return, "MMAPDEMO_KO is not set: the module cannot be reloaded");
+	self->page = page_size();
+	ASSERT_EQ(0, module_unload()) TH_LOG("is /dev/mmapdemo still in use?");
+}
+
+FIXTURE_TEARDOWN(module)
+{
+	module_unload();
+	EXPECT_EQ(0, module_load(""));
+}
+
+static int read_param(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len < 0)
+		return -errno;
+	buf[len] = '\0';
+	return 0;
+}
+
+static int write_param(const char *name, const char *val)
+{
+	char path[128];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = write(fd, val, strlen(val));
+	close(fd);
+	return len < 0 ? -errno : 0;
+}
+
+static int device_info(struct mmapdemo_info *info, __u32 *mode)
+{
+	int fd = open(DEVICE, O_RDONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, MMAPDEMO_IOC_INFO, info) ||
+	    (mode && ioctl(fd, MMAPDEMO_IOC_GET_MODE, mode)))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Whether the kernel log's last lines mention @text. */
+static bool kernel_log_has(const char *text)
+{
+	static char log[16384];
+	int len = klogctl(SYSLOG_ACTION_READ_ALL, log, sizeof(log) - 1);
+
+	if (len < 0)
+		return false;
+	log[len] = '\0';
+	return strstr(log, text);
+}
+
+static bool cmdline_has(const char *word)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	return strstr(line, word);
+}
+
+/*
+ * The buffer is cleared by the driver: fill it, reload (the page allocator
+ * likely hands the same pages back), and read zeroes through read() and
+ * through a mapping in each mode.  make check boots with init_on_alloc=0 so
+ * that only the driver can have cleared them.
+ */
+TEST_F(module, fresh_buffer_reads_zero)
+{
+	struct mmapdemo_info info;
+	__u32 modes[] = { MMAPDEMO_MODE_REMAP, MMAPDEMO_MODE_FAULT };
+	unsigned char *buf, *p;
+	size_t i, m, nonzero;
+	int fd;
+
+	if (!cmdline_has("init_on_alloc=0"))
+		TH_LOG("booted without init_on_alloc=0: the allocator may have cleared the pages");
+	ASSERT_EQ(0, module_load(""));
+	ASSERT_EQ(0, device_info(&info, NULL));
+	fd = open(DEVICE, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, write_pattern(fd, 0, info.size, 32));
+	close(fd);
+	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, module_load(""));
+
+	buf = malloc(info.size);
+	ASSERT_NE(NULL, buf);
+	fd = open(DEVICE, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)info.size, pread(fd, buf, info.size, 0));
+	for (i = nonzero = 0; i < info.size; i++)
+		nonzero += !!buf[i];
+	EXPECT_EQ(0, nonzero);
+
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &modes[m]));
+		p = mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		for (i = nonzero = 0; i < info.size; i++)
+			nonzero += !!p[i];
+		EXPECT_EQ(0, nonzero) TH_LOG("mode %u", modes[m]);
+		munmap(p, info.size);
+	}
+	close(fd);
+	free(buf);
+}
+
+TEST_F(module, size_rounds_up_to_whole_pages)
+{
+	struct mmapdemo_info info;
+	char val[32];
+
+	ASSERT_EQ(0, module_load("size=5000"));
+	ASSERT_EQ(0, read_param("size", val, sizeof(val)));
+	EXPECT_EQ(2 * self->page, strtoull(val, NULL, 10));
+	ASSERT_EQ(0, device_info(&info, NULL));
+	EXPECT_EQ(2 * self->page, info.size);
+	EXPECT_EQ(2, info.pages);
+}
+
+/* An empty or impossible buffer is a mistake worth an error at load. */
+TEST_F(module, size_zero_fails_einval)
+{
+	EXPECT_EQ(-EINVAL, module_load("size=0"));
+	EXPECT_TRUE(kernel_log_has("mmapdemo: size=0 is invalid"));
+	EXPECT_EQ(-1, access(DEVICE, F_OK));
+}
+
+TEST_F(module, size_over_half_of_ram_fails_einval)
+{
+	struct sysinfo si;
+	char params[64];
+
+	ASSERT_EQ(0, sysinfo(&si));
+	snprintf(params, sizeof(params), "size=%llu",
+		 (unsigned long long)si.totalram * si.mem_unit / 2 + self->page);
+	EXPECT_EQ(-EINVAL, module_load(params));
+	EXPECT_TRUE(kernel_log_has(params + 5));
+	/* Not a number at all: the kernel's parameter parser refuses it. */
+	EXPECT_EQ(-EINVAL, module_load("size=-1"));
+	EXPECT_EQ(-EINVAL, module_load("size=4M"));
+}
+
+TEST_F(module, mode_param_unknown_fails_einval)
+{
+	EXPECT_EQ(-EINVAL, module_load("mode=lazy"));
+	EXPECT_EQ(-EINVAL, module_load("mode="));
+}
+
+/* mode= is the default of new files, and can be changed in sysfs. */
+TEST_F(module, mode_param_sets_default_mode)
+{
+	struct mmapdemo_info info;
+	char val[32];
+	__u32 mode;
+
+	ASSERT_EQ(0, module_load("mode=remap"));
+	ASSERT_EQ(0, read_param("mode", val, sizeof(val)));
+	EXPECT_STREQ("remap\n", val);
+	ASSERT_EQ(0, device_info(&info, &mode));
+	EXPECT_EQ(MMAPDEMO_MODE_REMAP, info.default_mode);
+	EXPECT_EQ(MMAPDEMO_MODE_REMAP, mode);
+
+	ASSERT_EQ(0, write_param("mode", "fault\n"));
+	ASSERT_EQ(0, device_info(&info, &mode));
+	EXPECT_EQ(MMAPDEMO_MODE_FAULT, mode);
+	EXPECT_EQ(-EINVAL, write_param("mode", "bogus"));
+	ASSERT_EQ(0, read_param("mode", val, sizeof(val)));
+	EXPECT_STREQ("fault\n", val);
+}
+
+/*
+ * A buffer larger than the allocator's biggest block is several chunks;
+ * every page, on either side of every chunk boundary, maps in each mode.
+ */
+TEST_F(module, buffer_of_many_chunks_maps_in_every_mode)
+{
+	__u32 modes[] = { MMAPDEMO_MODE_REMAP, MMAPDEMO_MODE_FAULT };
+	struct mmapdemo_info info;
+	unsigned char *p;
+	size_t m;
+	int fd;
+
+	ASSERT_EQ(0, module_load("size=33558528"));	/* 32 MiB + 8 KiB */
+	ASSERT_EQ(0, device_info(&info, NULL));
+	EXPECT_LT(8, info.chunks);
+	EXPECT_GE(info.chunks << info.max_order, info.pages);
+	TH_LOG("%llu pages in %u chunks, largest order %u",
+	       info.pages, info.chunks, info.max_order);
+
+	fd = open(DEVICE, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, write_pattern(fd, 0, info.size, 33));
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &modes[m]));
+		p = mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		EXPECT_EQ(info.size, check_pattern(p, info.size, 0, 33))
+			TH_LOG("mode %u", modes[m]);
+		munmap(p, info.size);
+	}
+	close(fd);
+}
+
+/* An open file holds the module too, even with no mapping. */
+TEST_F(module, unload_fails_while_file_open)
+{
+	int fd;
+
+	ASSERT_EQ(0, module_load(""));
+	fd = open(DEVICE, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EWOULDBLOCK, module_unload());
+	close(fd);
+	EXPECT_EQ(0, module_unload());
+}
+
+TEST_HARNESS_MAIN
