@@ -230,10 +230,12 @@ static int __init mmapdemo_init(void)
 	if (ret)
 		return ret;
 
+	mmapdemo_debugfs_init(md);
+
 	ret = misc_register(&md->misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", md->misc.name, ret);
-		goto err_free_buf;
+		goto err_debugfs;
 	}
 
 	pr_info("%lu KiB in %u chunks, default mode %s\n",
@@ -241,7 +243,8 @@ static int __init mmapdemo_init(void)
 		mmapdemo_mode_name(READ_ONCE(mmapdemo_default_mode)));
 	return 0;
 
-err_free_buf:
+err_debugfs:
+	mmapdemo_debugfs_exit(md);
 	mmapdemo_buf_free(&md->buf);
 	return ret;
 }
@@ -252,6 +255,7 @@ static void __exit mmapdemo_exit(void)
 	struct mmapdemo_dev *md = &mmapdemo_dev;
 
 	misc_deregister(&md->misc);
+	mmapdemo_debugfs_exit(md);
 	WARN_ON_ONCE(atomic64_read(&md->stats.live_vmas));
 	mmapdemo_buf_free(&md->buf);
 	pr_info("unloaded\n");

@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "mmapdemo.h"
+#include "trace.h"
 
 static vm_fault_t mmapdemo_fault(struct vm_fault *vmf)
 {
@@ -17,6 +18,7 @@ static vm_fault_t mmapdemo_fault(struct vm_fault *vmf)
 	struct page *page = mmapdemo_buf_page(&md->buf, vmf->pgoff);
 
 	if (!page) {
+		trace_mmapdemo_fault(vmf, 0, VM_FAULT_SIGBUS);
 		pr_debug("fault at %#lx: pgoff %lu is past the buffer\n",
 			 vmf->address, vmf->pgoff);
 		return VM_FAULT_SIGBUS;
@@ -30,6 +32,7 @@ static vm_fault_t mmapdemo_fault(struct vm_fault *vmf)
 	get_page(page);
 	vmf->page = page;
 	atomic64_inc(&md->stats.faults);
+	trace_mmapdemo_fault(vmf, page_to_pfn(page), 0);
 	pr_debug("fault at %#lx: pgoff %lu\n", vmf->address, vmf->pgoff);
 	return 0;
 }

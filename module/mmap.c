@@ -9,6 +9,7 @@
 #include <linux/string.h>
 
 #include "mmapdemo.h"
+#include "trace.h"
 
 static const struct mmapdemo_mode_desc {
 	const char *name;
@@ -44,6 +45,7 @@ void mmapdemo_vma_open(struct vm_area_struct *vma)
 	struct mmapdemo_dev *md = vma->vm_private_data;
 
 	atomic64_inc(&md->stats.live_vmas);
+	trace_mmapdemo_vma_open(vma);
 	pr_debug("vma open %#lx-%#lx pgoff %lu\n",
 		 vma->vm_start, vma->vm_end, vma->vm_pgoff);
 }
@@ -53,17 +55,15 @@ void mmapdemo_vma_close(struct vm_area_struct *vma)
 	struct mmapdemo_dev *md = vma->vm_private_data;
 
 	WARN_ON_ONCE(atomic64_dec_return(&md->stats.live_vmas) < 0);
+	trace_mmapdemo_vma_close(vma);
 	pr_debug("vma close %#lx-%#lx pgoff %lu\n",
 		 vma->vm_start, vma->vm_end, vma->vm_pgoff);
 }
 
-int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
+/* Check the request against the buffer, then let the mode set up @vma. */
+static int mmapdemo_mmap_mode(struct mmapdemo_dev *md, unsigned int mode,
+			      struct vm_area_struct *vma)
 {
-	struct mmapdemo_file *mf = file->private_data;
-	struct mmapdemo_dev *md = mf->md;
-	unsigned int mode = READ_ONCE(mf->mode);
-	int ret;
-
 	if (!mmapdemo_buf_range_ok(&md->buf, vma->vm_pgoff, vma_pages(vma))) {
 		pr_debug("mmap: pages %lu+%lu are outside the %lu-page buffer\n",
 			 vma->vm_pgoff, vma_pages(vma), md->buf.nr_pages);
@@ -80,7 +80,18 @@ int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_private_data = md;
 
-	ret = mmapdemo_modes[mode].mmap(md, vma);
+	return mmapdemo_modes[mode].mmap(md, vma);
+}
+
+int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mmapdemo_file *mf = file->private_data;
+	struct mmapdemo_dev *md = mf->md;
+	unsigned int mode = READ_ONCE(mf->mode);
+	int ret;
+
+	ret = mmapdemo_mmap_mode(md, mode, vma);
+	trace_mmapdemo_mmap(mode, vma, ret);
 	pr_debug("mmap %s: %#lx-%#lx pgoff %lu flags %#lx: %d\n",
 		 mmapdemo_modes[mode].name, vma->vm_start, vma->vm_end,
 		 vma->vm_pgoff, (unsigned long)vma->vm_flags, ret);

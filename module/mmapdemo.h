@@ -53,6 +53,7 @@ struct mmapdemo_dev {
 	struct miscdevice misc;
 	struct mmapdemo_buf buf;
 	struct mmapdemo_counters stats;
+	struct dentry *debugfs;
 };
 
 /* Per open file: file->private_data. */
@@ -71,6 +72,10 @@ unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf, pgoff_t pgoff,
 			       unsigned long max, unsigned long *pfn);
 size_t mmapdemo_buf_copy(const struct mmapdemo_buf *buf, loff_t pos,
 			 struct iov_iter *iter);
+
+/* debugfs.c */
+void mmapdemo_debugfs_init(struct mmapdemo_dev *md);
+void mmapdemo_debugfs_exit(struct mmapdemo_dev *md);
 
 /* mmap.c */
 const char *mmapdemo_mode_name(unsigned int mode);

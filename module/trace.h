@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tracepoints of the mmapdemo driver:
+ *
+ *	echo 1 > /sys/kernel/tracing/events/mmapdemo/enable
+ *	cat /sys/kernel/tracing/trace_pipe
+ *
+ * or trace-cmd record -e mmapdemo.  The fault event carries page frame
+ * numbers, which tracefs shows to root only.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM mmapdemo
+
+#if !defined(_MMAPDEMO_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _MMAPDEMO_TRACE_H
+
+#include <linux/mm.h>
+#include <linux/mmapdemo.h>
+#include <linux/tracepoint.h>
+
+#define mmapdemo_show_mode(mode)				\
+	__print_symbolic(mode,					\
+			 { MMAPDEMO_MODE_REMAP, "remap" },	\
+			 { MMAPDEMO_MODE_FAULT, "fault" })
+
+TRACE_EVENT(mmapdemo_mmap,
+	    TP_PROTO(unsigned int mode, struct vm_area_struct *vma, int ret),
+	    TP_ARGS(mode, vma, ret),
+	    TP_STRUCT__entry(__field(unsigned int, mode)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(unsigned long, pgoff)
+			     __field(unsigned long, flags)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->mode = mode;
+			   __entry->start = vma->vm_start;
+			   __entry->end = vma->vm_end;
+			   __entry->pgoff = vma->vm_pgoff;
+			   __entry->flags = vma->vm_flags;
+			   __entry->ret = ret;),
+	    TP_printk("mode=%s range=%#lx-%#lx pgoff=%lu flags=%#lx ret=%d",
+		      mmapdemo_show_mode(__entry->mode), __entry->start,
+		      __entry->end, __entry->pgoff, __entry->flags,
+		      __entry->ret)
+);
+
+TRACE_EVENT(mmapdemo_fault,
+	    TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
+	    TP_ARGS(vmf, pfn, ret),
+	    TP_STRUCT__entry(__field(unsigned long, address)
+			     __field(unsigned long, pgoff)
+			     __field(unsigned long, pfn)
+			     __field(unsigned int, ret)),
+	    TP_fast_assign(__entry->address = vmf->address;
+			   __entry->pgoff = vmf->pgoff;
+			   __entry->pfn = pfn;
+			   __entry->ret = (__force unsigned int)ret;),
+	    TP_printk("address=%#lx pgoff=%lu pfn=%#lx ret=%#x",
+		      __entry->address, __entry->pgoff, __entry->pfn,
+		      __entry->ret)
+);
+
+DECLARE_EVENT_CLASS(mmapdemo_vma,
+		    TP_PROTO(struct vm_area_struct *vma),
+		    TP_ARGS(vma),
+		    TP_STRUCT__entry(__field(unsigned long, start)
+				     __field(unsigned long, end)
+				     __field(unsigned long, pgoff)),
+		    TP_fast_assign(__entry->start = vma->vm_start;
+				   __entry->end = vma->vm_end;
+				   __entry->pgoff = vma->vm_pgoff;),
+		    TP_printk("range=%#lx-%#lx pgoff=%lu", __entry->start,
+			      __entry->end, __entry->pgoff)
+);
+
+DEFINE_EVENT(mmapdemo_vma, mmapdemo_vma_open,
+	     TP_PROTO(struct vm_area_struct *vma),
+	     TP_ARGS(vma)
+);
+
+DEFINE_EVENT(mmapdemo_vma, mmapdemo_vma_close,
+	     TP_PROTO(struct vm_area_struct *vma),
+	     TP_ARGS(vma)
+);
+
+#endif /* _MMAPDEMO_TRACE_H */
+
+/* This part must be outside the include guard. */
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>
