@@ -296,6 +296,28 @@ TEST_F(module, buffer_of_many_chunks_maps_in_every_mode)
 	close(fd);
 }
 
+/* dyndbg=+p at load turns on the driver's pr_debug() for each mmap and fault. */
+TEST_F(module, dyndbg_param_logs_every_mmap_and_fault)
+{
+	__u32 mode = MMAPDEMO_MODE_FAULT;
+	unsigned char *p;
+	int fd;
+
+	ASSERT_EQ(0, module_load("dyndbg=+p"));
+	fd = open(DEVICE, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode));
+	p = mmap(NULL, 2 * self->page, PROT_READ, MAP_SHARED, fd, self->page);
+	ASSERT_NE(MAP_FAILED, p);
+	touch_pages(p, 2 * self->page);
+	munmap(p, 2 * self->page);
+	close(fd);
+	EXPECT_TRUE(kernel_log_has("mmapdemo: mmap fault: "));
+	EXPECT_TRUE(kernel_log_has(" pgoff 1\n"));
+	EXPECT_TRUE(kernel_log_has(" pgoff 2\n"));
+	EXPECT_TRUE(kernel_log_has("mmapdemo: vma close "));
+}
+
 /* An open file holds the module too, even with no mapping. */
 TEST_F(module, unload_fails_while_file_open)
 {

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the driver lets a person watch: its tracepoints fire for every mmap,
+ * fault and VMA open and close, and its debugfs counters agree with the
+ * stats ioctl.
+ */
+#include <sys/stat.h>
+
+#include "mmapdemo_test.h"
+
+#define NPAGES		4
+#define INSTANCE	"mmapdemo_selftest"
+#define DEBUGFS		"/sys/kernel/debug/mmapdemo/"
+
+static const char *const tracefs_roots[] = {
+	"/sys/kernel/tracing",
+	"/sys/kernel/debug/tracing",
+};
+
+/* A private tracefs instance, so the test sees only its own events. */
+static int trace_instance(char *dir, size_t size)
+{
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(tracefs_roots) / sizeof(tracefs_roots[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/mmapdemo", tracefs_roots[i]);
+		if (access(path, F_OK))
+			continue;
+		snprintf(dir, size, "%s/instances/" INSTANCE, tracefs_roots[i]);
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -errno;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int write_file(const char *dir, const char *name, const char *val)
+{
+	char path[512];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Read a whole (small) file into a malloc()ed string. */
+static char *read_file(const char *dir, const char *name)
+{
+	size_t len = 0, size = 65536;
+	char path[512], *buf = malloc(size);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || !buf) {
+		free(buf);
+		return NULL;
+	}
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* Lines of @text that contain @what. */
+static long count_lines(const char *text, const char *what)
+{
+	const char *line, *end;
+	long n = 0;
+
+	for (line = text; *line; line = end + !!*end) {
+		end = strchrnul(line, '\n');
+		if (memmem(line, end - line, what, strlen(what)))
+			n++;
+	}
+	return n;
+}
+
+/* Map NPAGES pages, touch them, unmap: each event fires as the mode says. */
+TEST_F(mmapdemo, every_tracepoint_fires)
+{
+	static const char *const mode_field[] = {
+		[MMAPDEMO_MODE_REMAP] = "mode=remap ",
+		[MMAPDEMO_MODE_FAULT] = "mode=fault ",
+	};
+	size_t len = NPAGES * self->page;
+	char dir[256], *trace;
+	unsigned char *p;
+
+	if (trace_instance(dir, sizeof(dir)))
+		SKIP(return, "no tracefs with mmapdemo events mounted");
+	ASSERT_EQ(0, write_file(dir, "events/mmapdemo/enable", "1"));
+
+	p = map_shared(self, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	touch_pages(p, len);
+	ASSERT_EQ(0, munmap(p, len));
+	EXPECT_EQ(MAP_FAILED, map_shared(self, self->info.size + self->page, 0));
+
+	trace = read_file(dir, "trace");
+	write_file(dir, "events/mmapdemo/enable", "0");
+	rmdir(dir);
+	ASSERT_NE(NULL, trace);
+
+	/* Two mmap() calls in the file's mode: one mapped, one refused. */
+	EXPECT_EQ(2, count_lines(trace, "mmapdemo_mmap: "));
+	EXPECT_EQ(2, count_lines(trace, mode_field[variant->mode]));
+	EXPECT_EQ(1, count_lines(trace, " ret=-22"));
+	EXPECT_EQ(expect_faults(variant, NPAGES),
+		  count_lines(trace, "mmapdemo_fault: "));
+	EXPECT_EQ(1, count_lines(trace, "mmapdemo_vma_open: "));
+	EXPECT_EQ(1, count_lines(trace, "mmapdemo_vma_close: "));
+	free(trace);
+}
+
+static long debugfs_counter(const char *name)
+{
+	char *text = read_file(DEBUGFS, name);
+	long val = text ? strtol(text, NULL, 10) : -1;
+
+	free(text);
+	return val;
+}
+
+/* The counters are root's alone, and are the ioctl's numbers. */
+TEST_F(mmapdemo, debugfs_counters_match_stats_ioctl)
+{
+	struct mmapdemo_stats st;
+	unsigned char *p;
+	struct stat sb;
+	char name[32];
+
+	if (access(DEBUGFS, F_OK))
+		SKIP(return, DEBUGFS " is missing: is debugfs mounted?");
+	p = map_shared(self, NPAGES * self->page, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	touch_pages(p, NPAGES * self->page);
+	ASSERT_EQ(0, device_stats(self->fd, &st));
+
+	EXPECT_EQ((long)st.opens, debugfs_counter("opens"));
+	snprintf(name, sizeof(name), "mmaps_%s",
+		 variant->mode == MMAPDEMO_MODE_REMAP ? "remap" : "fault");
+	EXPECT_EQ((long)st.mmaps[variant->mode], debugfs_counter(name));
+	EXPECT_EQ((long)st.faults, debugfs_counter("faults"));
+	EXPECT_EQ((long)st.eager_pages, debugfs_counter("eager_pages"));
+	EXPECT_EQ((long)st.live_vmas, debugfs_counter("live_vmas"));
+	EXPECT_EQ((long)st.bytes_read, debugfs_counter("bytes_read"));
+	EXPECT_EQ((long)st.bytes_written, debugfs_counter("bytes_written"));
+	ASSERT_EQ(0, stat(DEBUGFS "faults", &sb));
+	EXPECT_EQ(0400, sb.st_mode & 0777);
+	munmap(p, NPAGES * self->page);
+}
+
+TEST_HARNESS_MAIN
