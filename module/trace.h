@@ -18,6 +18,10 @@
 #include <linux/mmapdemo.h>
 #include <linux/tracepoint.h>
 
+/* Export the values, so that trace-cmd and perf can print the names too. */
+TRACE_DEFINE_ENUM(MMAPDEMO_MODE_REMAP);
+TRACE_DEFINE_ENUM(MMAPDEMO_MODE_FAULT);
+
 #define mmapdemo_show_mode(mode)				\
 	__print_symbolic(mode,					\
 			 { MMAPDEMO_MODE_REMAP, "remap" },	\
