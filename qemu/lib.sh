@@ -316,6 +316,20 @@ add_guest_files() {
 	cp -- "$@" "$root/root/"
 }
 
+# add_guest_programs ROOT PROGRAM...: copy host programs, and the shared
+# libraries they load, to the same paths in the guest.
+add_guest_programs() {
+	local root=$1 prog file
+	shift
+
+	for prog; do
+		prog=$(command -v "$prog") || die "--add-program $prog: no such program"
+		for file in "$prog" $(ldd "$prog" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+			cp -L --parents "$file" "$root"
+		done
+	done
+}
+
 pack_initramfs() {
 	local root=$1 out=$2
 
