@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the mmapdemo command-line tool: one section per
+ * source file, in the order a command uses them.
+ */
+#ifndef MMAPDEMO_CLI_H
+#define MMAPDEMO_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/mmapdemo.h>
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* main.c: the commands and the options they all take */
+struct command {
+	const char *name;
+	int (*run)(const struct command *cmd, int argc, char **argv);
+	const char *summary;	/* one line for "mmapdemo --help" */
+	const char *about;	/* a paragraph for "mmapdemo COMMAND --help" */
+	const char *options;	/* its own options, one line each */
+	bool takes_size;	/* options with a size N */
+	bool takes_mode;	/* an option with a MODE */
+};
+
+extern const char *device_path;
+
+/*
+ * Every command's option table starts with these, and hands any option it
+ * does not know to command_option().
+ */
+#define COMMON_SHORT_OPTIONS	"+d:h"
+#define COMMON_LONG_OPTIONS					\
+	{ "device", required_argument, NULL, 'd' },		\
+	{ "help", no_argument, NULL, 'h' }
+
+void command_option(const struct command *cmd, int opt);
+void command_no_args(const struct command *cmd, int argc, char **argv);
+
+int cmd_info(const struct command *cmd, int argc, char **argv);
+int cmd_stats(const struct command *cmd, int argc, char **argv);
+int cmd_map(const struct command *cmd, int argc, char **argv);
+int cmd_demo(const struct command *cmd, int argc, char **argv);
+
+/* error.c: "mmapdemo: <what>: <strerror>" and exit */
+void die(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+void die_err(int err, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+void warn_err(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void die_usage(const struct command *cmd, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+const char *errno_name(int err);
+void die_bad_arg(const struct command *cmd, const struct option *options,
+		 int opt, const char *arg, int err) __attribute__((noreturn));
+
+/* parse.c: option arguments */
+int parse_size(const char *s, uint64_t *val);
+int parse_byte(const char *s, unsigned char *val);
+char *format_size(char *buf, size_t size, uint64_t bytes);
+
+/* modes.c: the mode names this tool knows, indexed by enum mmapdemo_mode */
+#define MAX_MODES	ARRAY_SIZE(((struct mmapdemo_stats *)0)->mmaps)
+
+unsigned int mode_count(void);
+const char *mode_name(unsigned int mode);
+int mode_parse(const char *name);
+uint32_t modes_present(int fd);
+
+/* device.c: the device node and its ioctls; failures are fatal */
+int device_open(void);
+void device_info(int fd, struct mmapdemo_info *info);
+void device_stats(int fd, struct mmapdemo_stats *st);
+/* 0, or -EINVAL for a mode this driver does not have. */
+int device_set_mode(int fd, unsigned int mode);
+unsigned int device_get_mode(int fd);
+
+/* counters.c: the driver's counters, from debugfs or the STATS ioctl */
+struct counters {
+	struct mmapdemo_stats st;
+	uint32_t modes;		/* bit mask of the modes in st.mmaps */
+	const char *source;
+};
+
+#define DEBUGFS_DIR	"/sys/kernel/debug/mmapdemo"
+
+int counters_debugfs(struct counters *c, char *failed, size_t size);
+void counters_ioctl(int fd, struct counters *c);
+void counters_print(const struct counters *c);
+
+/* probe.c: what the kernel tells a process about one of its mappings */
+size_t page_size(void);
+uint64_t now_ns(void);
+long minor_faults(void);
+void touch_pages(const volatile unsigned char *p, size_t len);
+/* Pages of [addr, addr + len) that /proc/self/pagemap shows present. */
+long pages_present(const void *addr, size_t len);
+/* The VmFlags of the mapping at @addr; 0 or -errno. */
+int vma_flags(const void *addr, char *flags, size_t size);
+bool vma_has_flag(const char *flags, const char *flag);
+/* The flags of @want that @flags has, space-separated, or "-". */
+void vma_flags_pick(const char *flags, const char *want, char *out, size_t size);
+/* Copy one byte out of @addr with process_vm_readv(); 0 or -errno. */
+int gup_read(const void *addr);
+
+/* hexdump.c */
+void hexdump(FILE *f, const unsigned char *p, size_t len, uint64_t base);
+
+/* tracefs.c: a tracefs instance of our own with the driver's events on */
+struct trace {
+	char dir[256];
+};
+
+/*
+ * 0, -ENOENT without tracefs, -ENODEV without the driver's events, or
+ * another -errno; @root gets the tracefs (or instance) path for messages.
+ */
+int trace_start(struct trace *t, char *root, size_t size);
+int trace_clear(struct trace *t);
+/*
+ * The event lines recorded since trace_clear(), without the header or the
+ * task and timestamp columns, as a malloc()ed array of malloc()ed strings.
+ */
+int trace_lines(struct trace *t, char ***lines, size_t *nr);
+void trace_stop(struct trace *t);
+void trace_lines_free(char **lines, size_t nr);
+
+/* json.c: write one JSON value, indented */
+struct json {
+	FILE *f;
+	int depth;
+	bool first[8];
+};
+
+void json_begin(struct json *j, FILE *f);
+void json_end(struct json *j);
+void json_open(struct json *j, const char *key, char bracket);
+void json_close(struct json *j, char bracket);
+void json_u64(struct json *j, const char *key, uint64_t val);
+void json_bool(struct json *j, const char *key, bool val);
+void json_str(struct json *j, const char *key, const char *s);
+void json_null(struct json *j, const char *key);
+
+/* demo.c, demo_table.c, demo_json.c: the same range once per mode */
+struct demo_mode {
+	unsigned int mode;
+	int mmap_err;		/* errno of a failed mmap(); the rest is unset */
+	uint64_t mmap_ns, touch_ns;
+	bool pfnmap;
+	long present_after_mmap;	/* -1: unknown, or a PFN map */
+	long present_after_touch;
+	long minor_faults;
+	uint64_t driver_faults, eager_pages;
+	char vmflags[16];	/* the flags of DEMO_VMFLAGS it has */
+	int gup_err;		/* of process_vm_readv(): 0 or errno */
+	char **trace;		/* the trace of a small mapping */
+	size_t trace_nr;
+};
+
+#define DEMO_VMFLAGS	"pf io dd de"
+
+struct demo {
+	uint64_t length, pages;
+	struct demo_mode modes[MAX_MODES];
+	unsigned int nr_modes;
+	uint64_t trace_pages;
+	int trace_err;		/* why there is no trace, or 0 */
+	char trace_root[256];
+};
+
+void demo_print_table(const struct demo *d);
+void demo_print_json(const struct demo *d);
+
+#endif /* MMAPDEMO_CLI_H */

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmapdemo demo: map the same range once in each mode the driver has, touch
+ * every page, and collect what the kernel and the driver say about it.  Then
+ * record the driver's trace events for a small mapping in each mode.
+ * demo_table.c and demo_json.c print the result.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define DEMO_LENGTH	(1024 * 1024)
+#define TRACE_PAGES	4
+
+/* Map @len bytes in the mode @fd is in, touch them, and take notes. */
+static void demo_measure(int fd, size_t len, struct demo_mode *r)
+{
+	struct mmapdemo_stats before, after;
+	unsigned char *p;
+	char flags[256];
+	uint64_t t;
+	long flt;
+
+	device_stats(fd, &before);
+	t = now_ns();
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	r->mmap_ns = now_ns() - t;
+	if (p == MAP_FAILED) {
+		r->mmap_err = errno;
+		return;
+	}
+
+	if (vma_flags(p, flags, sizeof(flags)))
+		flags[0] = '\0';
+	r->pfnmap = vma_has_flag(flags, "pf");
+	vma_flags_pick(flags, DEMO_VMFLAGS, r->vmflags, sizeof(r->vmflags));
+	r->present_after_mmap = r->pfnmap ? -1 : pages_present(p, len);
+
+	flt = minor_faults();
+	t = now_ns();
+	touch_pages(p, len);
+	r->touch_ns = now_ns() - t;
+	r->minor_faults = minor_faults() - flt;
+	device_stats(fd, &after);
+
+	r->present_after_touch = r->pfnmap ? -1 : pages_present(p, len);
+	r->gup_err = -gup_read(p);
+	r->driver_faults = after.faults - before.faults;
+	r->eager_pages = after.eager_pages - before.eager_pages;
+	munmap(p, len);
+}
+
+/* Map, touch and unmap @len bytes with the driver's events on. */
+static void demo_trace(int fd, struct trace *t, size_t len, struct demo_mode *r)
+{
+	unsigned char *p;
+	int ret;
+
+	ret = trace_clear(t);
+	if (ret)
+		die_err(-ret, "%s/trace", t->dir);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED) {
+		touch_pages(p, len);
+		munmap(p, len);
+	}
+	ret = trace_lines(t, &r->trace, &r->trace_nr);
+	if (ret)
+		die_err(-ret, "%s/trace", t->dir);
+}
+
+static void demo_run(int fd, struct demo *d)
+{
+	size_t len = d->length, trace_len;
+	struct demo_mode *r;
+	struct trace t;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < mode_count(); i++) {
+		if (device_set_mode(fd, i))
+			continue;	/* a mode this driver does not have */
+		r = &d->modes[d->nr_modes++];
+		*r = (struct demo_mode){ .mode = i };
+		demo_measure(fd, len, r);
+	}
+
+	/* After the timings, which the tracepoints would slow down. */
+	d->trace_pages = d->pages < TRACE_PAGES ? d->pages : TRACE_PAGES;
+	trace_len = d->trace_pages * page_size();
+	ret = trace_start(&t, d->trace_root, sizeof(d->trace_root));
+	d->trace_err = -ret;
+	if (ret)
+		return;
+	for (r = d->modes; r < d->modes + d->nr_modes; r++) {
+		device_set_mode(fd, r->mode);
+		demo_trace(fd, &t, trace_len, r);
+	}
+	trace_stop(&t);
+}
+
+static void demo_free(struct demo *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_modes; i++)
+		trace_lines_free(d->modes[i].trace, d->modes[i].trace_nr);
+}
+
+int cmd_demo(const struct command *cmd, int argc, char **argv)
+{
+	static const struct option options[] = {
+		COMMON_LONG_OPTIONS,
+		{ "length", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	size_t page = page_size();
+	struct mmapdemo_info info;
+	const char *length = NULL;
+	struct demo d = { 0 };
+	bool json = false;
+	char size[32];
+	int fd, opt, ret;
+
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "l:j",
+				  options, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			length = optarg;
+			ret = parse_size(length, &d.length);
+			if (!ret && !d.length)
+				ret = -EINVAL;
+			if (ret)
+				die_bad_arg(cmd, options, opt, optarg, -ret);
+			break;
+		case 'j':
+			json = true;
+			break;
+		default:
+			command_option(cmd, opt);
+		}
+	}
+	command_no_args(cmd, argc, argv);
+
+	fd = device_open();
+	device_info(fd, &info);
+	if (!length)
+		d.length = info.size < DEMO_LENGTH ? info.size : DEMO_LENGTH;
+	if (d.length > info.size)
+		die_usage(cmd, "--length %s: the buffer of %s has only %s", length,
+			  device_path, format_size(size, sizeof(size), info.size));
+	d.length = (d.length + page - 1) / page * page;
+	d.pages = d.length / page;
+
+	demo_run(fd, &d);
+	close(fd);
+	if (json)
+		demo_print_json(&d);
+	else
+		demo_print_table(&d);
+	demo_free(&d);
+	return 0;
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device node and its ioctls.  A failure here means the device is not
+ * what this tool expects, so it ends the command.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int device_open(void)
+{
+	int fd = open(device_path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die("%s", device_path);
+	return fd;
+}
+
+void device_info(int fd, struct mmapdemo_info *info)
+{
+	if (ioctl(fd, MMAPDEMO_IOC_INFO, info))
+		die("%s: MMAPDEMO_IOC_INFO", device_path);
+}
+
+void device_stats(int fd, struct mmapdemo_stats *st)
+{
+	if (ioctl(fd, MMAPDEMO_IOC_STATS, st))
+		die("%s: MMAPDEMO_IOC_STATS", device_path);
+}
+
+unsigned int device_get_mode(int fd)
+{
+	__u32 mode;
+
+	if (ioctl(fd, MMAPDEMO_IOC_GET_MODE, &mode))
+		die("%s: MMAPDEMO_IOC_GET_MODE", device_path);
+	return mode;
+}
+
+int device_set_mode(int fd, unsigned int mode)
+{
+	__u32 arg = mode;
+
+	if (!ioctl(fd, MMAPDEMO_IOC_SET_MODE, &arg))
+		return 0;
+	if (errno == EINVAL)
+		return -EINVAL;
+	die("%s: MMAPDEMO_IOC_SET_MODE %s", device_path, mode_name(mode));
+}

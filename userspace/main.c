@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmapdemo: look at /dev/mmapdemo from userspace.
+ *
+ *	mmapdemo info
+ *	mmapdemo map --mode fault --length 64K --touch --dump --hold
+ *	mmapdemo stats
+ *	mmapdemo demo --json
+ *
+ * This file is the front door: the global options, the command table, and
+ * the options and help every command shares.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *device_path = "/dev/mmapdemo";
+
+static const struct command commands[] = {
+	{
+		.name = "info",
+		.run = cmd_info,
+		.summary = "the buffer, the modes and the driver's counters",
+		.about = "Show the device buffer (size, chunks, metadata), its default mode, the\n"
+			 "modes the driver accepts, and its counters (from the STATS ioctl).\n",
+	},
+	{
+		.name = "map",
+		.run = cmd_map,
+		.summary = "map the buffer and act on the mapping",
+		.about = "Map the buffer MAP_SHARED, read-write, and act on the mapping in this\n"
+			 "order: touch, fill, dump, hold.\n",
+		.options = "  -m, --mode MODE    mode of the mapping (default: the driver's default)\n"
+			   "  -o, --offset N     start N bytes into the buffer (page aligned)\n"
+			   "  -l, --length N     bytes to map (default: to the end of the buffer)\n"
+			   "  -t, --touch        read each page once, counting the faults it takes\n"
+			   "  -f, --fill BYTE    write BYTE (0xab, 171) to every byte; \"pattern\" makes\n"
+			   "                     each page count up from its page number\n"
+			   "  -D, --dump[=N]     hexdump the first N bytes (default 256, at most 4K)\n"
+			   "  -H, --hold         print the pid and address, then wait for a signal\n",
+		.takes_size = true,
+		.takes_mode = true,
+	},
+	{
+		.name = "stats",
+		.run = cmd_stats,
+		.summary = "the driver's counters, from debugfs",
+		.about = "Print the driver's counters from " DEBUGFS_DIR "/, or, when\n"
+			 "that cannot be read (debugfs not mounted, not root), from the STATS\n"
+			 "ioctl.\n",
+	},
+	{
+		.name = "demo",
+		.run = cmd_demo,
+		.summary = "map the same range once per mode and compare",
+		.about = "Map the same range once in each mode the driver has, touch every page,\n"
+			 "and compare what happened: timings, pagemap, faults, VmFlags, GUP. Then\n"
+			 "show the driver's trace events for a 4-page mapping in each mode.\n",
+		.options = "  -l, --length N     bytes to map (default 1M, or the buffer if smaller)\n"
+			   "  -j, --json         print the facts as one JSON object instead\n",
+		.takes_size = true,
+	},
+};
+
+static void print_modes(FILE *f)
+{
+	unsigned int mode;
+
+	fprintf(f, "modes this tool knows:");
+	for (mode = 0; mode < mode_count(); mode++)
+		fprintf(f, " %s", mode_name(mode));
+	fprintf(f, "\n");
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: mmapdemo [-d PATH] COMMAND [OPTION]...\n\n"
+		"Map the buffer of the mmapdemo device in each of its modes and see\n"
+		"what the kernel does.\n\ncommands:\n");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-6s  %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\noptions:\n"
+		"  -d, --device PATH  the device node (default /dev/mmapdemo)\n"
+		"  -h, --help         this help; \"mmapdemo COMMAND --help\" for one command\n\n");
+	print_modes(f);
+}
+
+static void command_usage(const struct command *cmd)
+{
+	printf("usage: mmapdemo [-d PATH] %s [OPTION]...\n\n%s\noptions:\n%s",
+	       cmd->name, cmd->about, cmd->options ? cmd->options : "");
+	printf("  -d, --device PATH  the device node (default /dev/mmapdemo)\n"
+	       "  -h, --help         this help\n");
+	if (cmd->takes_size || cmd->takes_mode)
+		printf("\n");
+	if (cmd->takes_size)
+		printf("N takes a K, M or G suffix (powers of 1024).\n");
+	if (cmd->takes_mode)
+		print_modes(stdout);
+}
+
+/* Handle an option that is not the command's own: -d, -h, or a mistake. */
+void command_option(const struct command *cmd, int opt)
+{
+	switch (opt) {
+	case 'd':
+		device_path = optarg;
+		return;
+	case 'h':
+		command_usage(cmd);
+		exit(0);
+	default:
+		/* getopt_long() has said what is wrong. */
+		fprintf(stderr, "Try 'mmapdemo %s --help'.\n", cmd->name);
+		exit(2);
+	}
+}
+
+/* Commands take options only. */
+void command_no_args(const struct command *cmd, int argc, char **argv)
+{
+	if (optind < argc)
+		die_usage(cmd, "%s: unexpected argument", argv[optind]);
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		COMMON_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd;
+	static char prog[32];
+	int opt;
+
+	/* getopt_long() names the program after argv[0] in its messages. */
+	argv[0] = "mmapdemo";
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			device_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'mmapdemo --help'.\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		die_usage(NULL, "%s: unknown command", argv[optind]);
+
+	argc -= optind;
+	argv += optind;
+	snprintf(prog, sizeof(prog), "mmapdemo %s", cmd->name);
+	argv[0] = prog;
+	optind = 0;	/* restart getopt_long() on the command's arguments */
+	return cmd->run(cmd, argc, argv);
+}
