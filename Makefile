@@ -8,7 +8,7 @@
 #   make distclean     also remove downloaded kernels
 #
 # KERNEL=6.1 picks the guest kernel for demo and shell (default 6.12);
-# KERNELS="6.1 6.12" is the matrix of check.
+# KERNELS="6.1 6.12 6.12-rt" is the matrix of check.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= 6.12
