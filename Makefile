@@ -2,6 +2,8 @@
 #
 #   make               module and tools for the running kernel (or KDIR=)
 #   make check         boot each kernel of the matrix in QEMU and run every test
+#   make debug-kernel  build the debug kernel (KASAN, lockdep, kmemleak, ...), once
+#   make check-debug   run every test on the debug kernel
 #   make demo          boot a kernel in QEMU and show both mapping modes
 #   make shell         an interactive guest with the module loaded
 #   make clean         remove build output (keeps downloaded kernels)
@@ -24,6 +26,12 @@ userspace selftests:
 check:
 	qemu/check
 
+debug-kernel:
+	qemu/debug-kernel
+
+check-debug: debug-kernel
+	qemu/check --kernel debug
+
 demo:
 	qemu/run --kernel $(KERNEL) --append loglevel=4 -- mmapdemo demo
 
@@ -39,4 +47,4 @@ clean:
 distclean: clean
 	rm -rf .cache
 
-.PHONY: all module userspace selftests check demo shell clean distclean
+.PHONY: all module userspace selftests check debug-kernel check-debug demo shell clean distclean

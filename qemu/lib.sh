@@ -6,6 +6,7 @@
 #
 # Everything downloaded or built lives in the git-ignored $top/.cache:
 #   kernels/<release>/root/   image and headers extracted from Debian packages
+#   debug-kernel/build/       the debug kernel qemu/debug-kernel builds
 #   build/<release>/          module build tree, initramfs and guest logs
 #   check/<kernel>.log        output of each qemu/check run
 
@@ -16,8 +17,12 @@ qemu_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$qemu_dir")
 cache_dir=$top/.cache
 
-# Kernel messages that make a run fail (extended regular expression).
-splat_regex='BUG:|WARNING:|Oops|Call Trace|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|soft lockup|hung task|blocked for more than|Bad page|general protection fault|Kernel panic|kmemleak'
+# An allocation failure report of warn_alloc(), with its stack dump.
+alloc_failure_regex='page allocation failure: |vmalloc error: '
+
+# Kernel messages that make a run fail (extended regular expression). Of
+# kmemleak, its reports, not its other messages ("initialized", ...).
+splat_regex=$alloc_failure_regex'|BUG:|WARNING:|Oops|Call Trace|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|soft lockup|hung task|blocked for more than|Bad page|general protection fault|Kernel panic|kmemleak: .*suspected memory leak|unreferenced object'
 
 # Taint bits a passing run may have: O (out-of-tree module) and E (unsigned).
 allowed_taint=$(((1 << 12) | (1 << 13)))
@@ -98,7 +103,8 @@ package_depends() {
 
 ## Kernels
 
-known_kernels='6.1 6.12 6.1-rt 6.12-rt'
+# Debian's kernels, and "debug", which qemu/debug-kernel builds.
+known_kernels='6.1 6.12 6.1-rt 6.12-rt debug'
 
 # The Debian meta package that follows a kernel series.
 kernel_meta_package() {
@@ -111,10 +117,19 @@ kernel_meta_package() {
 	esac
 }
 
-# kernel_release NAME: the release (uname -r) the meta package points to today.
+check_kernel_name() {
+	[[ $1 == debug ]] || kernel_meta_package "$1" >/dev/null
+}
+
+# kernel_release NAME: the release (uname -r) of the debug kernel as built, or
+# the one the Debian meta package points to today.
 kernel_release() {
 	local meta image
 
+	if [[ $1 == debug ]]; then
+		debug_kernel_release
+		return
+	fi
 	meta=$(kernel_meta_package "$1")
 	image=$(package_depends "$meta" '^linux-image-' | head -n 1)
 	[[ $image ]] || die "cannot resolve $meta to a kernel image package"
@@ -125,12 +140,21 @@ kernel_dir() {
 	echo "$cache_dir/kernels/$1"
 }
 
+# The kernel build tree of RELEASE, the KDIR of the module.
 headers_dir() {
-	echo "$cache_dir/kernels/$1/root/usr/src/linux-headers-$1"
+	if is_debug_release "$1"; then
+		echo "$debug_kernel_build"
+	else
+		echo "$cache_dir/kernels/$1/root/usr/src/linux-headers-$1"
+	fi
 }
 
 kernel_image() {
-	echo "$cache_dir/kernels/$1/root/boot/vmlinuz-$1"
+	if is_debug_release "$1"; then
+		debug_kernel_image
+	else
+		echo "$cache_dir/kernels/$1/root/boot/vmlinuz-$1"
+	fi
 }
 
 # The packages that complete linux-headers-<release>: its -common part and kbuild.
@@ -206,6 +230,41 @@ fetch_kernel() {
 	touch "$dir/fetched"
 }
 
+# prepare_kernel RELEASE: have the image and the build tree of RELEASE, and
+# the host packages that build a module with them.
+prepare_kernel() {
+	local release=$1
+	local -a packages
+
+	# qemu/debug-kernel installed what its build tree needs.
+	is_debug_release "$release" && return 0
+	fetch_kernel "$release"
+	mapfile -t packages <"$(kernel_dir "$release")/host-packages"
+	need_packages "${packages[@]}"
+}
+
+## The debug kernel
+#
+# qemu/debug-kernel builds it out of tree (O=) from Debian's kernel source;
+# the build tree is also the KDIR of the module. "built" holds what it was
+# built from, and is there only once a build succeeded.
+
+debug_kernel_dir=$cache_dir/debug-kernel
+debug_kernel_build=$debug_kernel_dir/build
+
+debug_kernel_image() {
+	echo "$debug_kernel_build/arch/x86/boot/bzImage"
+}
+
+debug_kernel_release() {
+	[[ -e $debug_kernel_dir/built ]] || die 'the debug kernel is not built: make debug-kernel'
+	cat "$debug_kernel_build/include/config/kernel.release"
+}
+
+is_debug_release() {
+	[[ -e $debug_kernel_dir/built && $1 == "$(debug_kernel_release)" ]]
+}
+
 ## Build
 
 build_dir() {
@@ -240,17 +299,19 @@ copy_module_sources() {
 }
 
 # build_module RELEASE: build mmapdemo.ko against the cached headers, unless
-# the sources did not change since the last successful build.
+# neither the sources nor the kernel (a rebuilt debug kernel) changed since
+# the last successful build.
 build_module() {
-	local release=$1 build changes
+	local release=$1 build changes kdir
 
 	build=$(build_dir "$release")
+	kdir=$(headers_dir "$release")
 	[[ -f $top/module/Makefile ]] || die "no module/Makefile"
 	changes=$(copy_module_sources "$build")
-	[[ -z $changes && -e $build/built ]] && return 0
+	[[ -z $changes && -e $build/built && ! $kdir/Module.symvers -nt $build/built ]] && return 0
 	rm -f "$build/built"
 	info "building mmapdemo.ko for $release"
-	make -s -j"$(nproc)" -C "$build/module" KDIR="$(headers_dir "$release")" >&2 ||
+	make -s -j"$(nproc)" -C "$build/module" KDIR="$kdir" >&2 ||
 		die "cannot build the module for $release"
 	[[ -f $build/module/mmapdemo.ko ]] || die "the module build made no mmapdemo.ko"
 	touch "$build/built"
@@ -357,9 +418,12 @@ accel_args() {
 # boot_guest BUILD INTERACTIVE TIMEOUT APPEND: boot the kernel and initramfs of
 # BUILD. ttyS0 is the console (stdio, logged to console.log), ttyS1 the
 # control channel (control.log). Returns QEMU's status, or timeout's 124.
+# The console shows warnings and worse; the rest (the "FAULT_INJECTION"
+# notices the verdict needs among them) reaches the host in the dmesg dump,
+# so the log buffer must hold a whole run.
 boot_guest() {
 	local build=$1 interactive=$2 timeout=$3 append=$4 release signal=on
-	local cmdline="console=ttyS0 loglevel=5 panic=-1${append:+ $append}"
+	local cmdline="console=ttyS0 loglevel=5 log_buf_len=8M panic=-1${append:+ $append}"
 	local -a accel
 
 	release=${build##*/}
@@ -385,21 +449,37 @@ control_value() {
 	tr -d '\r' <"$1" | awk -v key="$2" '$1 == key && !done { sub(/^[^ ]* ?/, ""); print; done = 1 }'
 }
 
+# control_section FILE NAME: the lines between "NAME-begin" and "NAME-end".
+control_section() {
+	tr -d '\r' <"$1" | sed -n "/^$2-begin\$/,/^$2-end\$/p" | sed '1d;$d'
+}
+
 # The kernel log of a run: the guest's dmesg dump, then the console lines that
-# look like printk lines and are not in the dump (e.g. a crash before it).
+# look like printk lines and are not in the dump (e.g. a crash before it),
+# then kmemleak's report.
 kernel_log() {
 	local build=$1
 
 	{
-		tr -d '\r' <"$build/control.log" | sed -n '/^dmesg-begin$/,/^dmesg-end$/p' | sed '1d;$d'
+		control_section "$build/control.log" dmesg
 		tr -d '\r' <"$build/console.log" | grep -E '^\[ *[0-9]+\.[0-9]+\]' || true
 	} | awk '!seen[$0]++'
+	control_section "$build/control.log" kmemleak
 }
+
 
 # Print the splats in a kernel log on stdin: each matching line and what
 # follows it up to the end of its trace. Fails when there is none.
+#
+# An allocation failure report is what the kernel must print when fault
+# injection (the debug kernel's failslab and fail_page_alloc) has just failed
+# an allocation: it is forgiven, up to the end of its stack dump, when a
+# "FAULT_INJECTION: forcing a failure" line came after the previous one.
 print_splats() {
-	awk -v re="$splat_regex" '
+	awk -v re="$splat_regex" -v alloc_re="$alloc_failure_regex" '
+		/FAULT_INJECTION: forcing a failure/ { injected = 1 }
+		injected && $0 ~ alloc_re { injected = 0; forgiven = 1 }
+		forgiven { if (/<\/TASK>/) forgiven = 0; next }
 		$0 ~ re { found = 1; left = 40 }
 		left > 0 { print; left--; if (/---\[ end trace/) left = 0 }
 		END { exit !found }'
