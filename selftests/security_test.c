@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the driver shows to whom.  The device node is root's alone by default,
+ * and what could help an attacker - the page frame numbers in the fault
+ * tracepoint, the counters in debugfs - sits behind tracefs and debugfs,
+ * which only root can read.  The ioctls return sizes and counts, never an
+ * address, and never stack bytes the kernel did not write: the padding and
+ * the unused slots of their structs are zero.
+ *
+ * That fresh pages read zero even with init_on_alloc=0 is proved by
+ * module_test's fresh_buffer_reads_zero.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "helpers.h"
+
+#define NOBODY		65534
+#define POISON		0xa5
+
+/* Files only root may open, and how a test opens them. */
+static const struct {
+	const char *path;
+	int flags;
+} root_only[] = {
+	{ DEVICE, O_RDONLY },
+	{ DEVICE, O_RDWR },
+	{ "/sys/kernel/debug/mmapdemo/faults", O_RDONLY },
+	{ "/sys/kernel/tracing/trace", O_RDONLY },
+	{ "/sys/kernel/tracing/trace_pipe", O_RDONLY | O_NONBLOCK },
+};
+
+/* Set @mode on a new open file of @path; 0 or -errno. */
+static int set_mode(const char *path, __u32 mode)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Become "nobody" and open @path: the errno open() fails with, 0 if it
+ * opened, or -1 if the child could not drop its privileges.
+ */
+static int open_as_nobody(const char *path, int flags)
+{
+	int status, fd;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+			_exit(255);
+		fd = open(path, flags);
+		_exit(fd < 0 ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
+}
+
+TEST(device_node_is_root_only)
+{
+	struct stat sb;
+
+	ASSERT_EQ(0, stat(DEVICE, &sb));
+	EXPECT_TRUE(S_ISCHR(sb.st_mode));
+	EXPECT_EQ(0600, sb.st_mode & 07777);
+	EXPECT_EQ(0, sb.st_uid);
+	EXPECT_EQ(0, sb.st_gid);
+}
+
+/* Root's view of each file must exist, or the check below proves nothing. */
+TEST(other_users_cannot_open_device_debugfs_or_trace)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(root_only); i++) {
+		fd = open(root_only[i].path, root_only[i].flags);
+		ASSERT_LE(0, fd) TH_LOG("root cannot open %s: %s",
+					root_only[i].path, strerror(errno));
+		close(fd);
+		EXPECT_EQ(EACCES, open_as_nobody(root_only[i].path,
+						 root_only[i].flags))
+			TH_LOG("%s", root_only[i].path);
+	}
+}
+
+TEST(info_ioctl_fills_every_byte_and_no_address)
+{
+	struct mmapdemo_info info;
+	int fd;
+
+	fd = open(DEVICE, O_RDONLY);
+	ASSERT_LE(0, fd);
+	memset(&info, POISON, sizeof(info));
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_INFO, &info));
+	close(fd);
+	EXPECT_EQ(0, info.__pad);
+	EXPECT_EQ(info.pages * page_size(), info.size);
+	EXPECT_LT(info.meta_bytes, info.size);
+	EXPECT_LE(1, info.chunks);
+	EXPECT_GE(info.pages, info.chunks);
+	EXPECT_GT(64, info.max_order);
+	EXPECT_EQ(0, set_mode(DEVICE, info.default_mode));
+}
+
+/* Slots of modes the driver does not have must be zero, not stack bytes. */
+TEST(stats_ioctl_fills_every_byte)
+{
+	struct mmapdemo_stats st;
+	unsigned int i, nr_modes;
+	int fd;
+
+	for (nr_modes = 0; !set_mode(DEVICE, nr_modes); nr_modes++)
+		;
+	ASSERT_EQ(-EINVAL, set_mode(DEVICE, nr_modes));
+	ASSERT_LE(2, nr_modes);
+	fd = open(DEVICE, O_RDONLY);
+	ASSERT_LE(0, fd);
+	memset(&st, POISON, sizeof(st));
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_STATS, &st));
+	close(fd);
+	for (i = nr_modes; i < ARRAY_SIZE(st.mmaps); i++)
+		EXPECT_EQ(0, st.mmaps[i]) TH_LOG("mmaps[%u]", i);
+	EXPECT_LE(1, st.opens);
+}
+
+TEST_HARNESS_MAIN
