@@ -186,7 +186,7 @@ TEST_F(module, fresh_buffer_reads_zero)
 		nonzero += !!buf[i];
 	EXPECT_EQ(0, nonzero);
 
-	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+	for (m = 0; m < ARRAY_SIZE(modes); m++) {
 		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &modes[m]));
 		p = mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, p);
@@ -285,7 +285,7 @@ TEST_F(module, buffer_of_many_chunks_maps_in_every_mode)
 	fd = open(DEVICE, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, write_pattern(fd, 0, info.size, 33));
-	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+	for (m = 0; m < ARRAY_SIZE(modes); m++) {
 		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &modes[m]));
 		p = mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, p);

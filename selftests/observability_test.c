@@ -23,7 +23,7 @@ static int trace_instance(char *dir, size_t size)
 	char path[256];
 	size_t i;
 
-	for (i = 0; i < sizeof(tracefs_roots) / sizeof(tracefs_roots[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(tracefs_roots); i++) {
 		snprintf(path, sizeof(path), "%s/events/mmapdemo", tracefs_roots[i]);
 		if (access(path, F_OK))
 			continue;

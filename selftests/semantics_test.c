@@ -147,7 +147,7 @@ TEST_F(mmapdemo, set_mode_unknown_fails_einval)
 	__u32 bad[] = { 1000, UINT32_MAX }, mode;
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-1, ioctl(self->fd, MMAPDEMO_IOC_SET_MODE, &bad[i]));
 		EXPECT_EQ(EINVAL, errno);
 	}
