@@ -338,8 +338,16 @@ pack_initramfs() {
 
 ## Boot
 
+# KVM works when QEMU can start a paused vCPU with it: some nested hosts
+# have a /dev/kvm on which setting the vCPU's MSRs fails.
+kvm_works() {
+	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
+	(echo quit | timeout 10 qemu-system-x86_64 -accel kvm -cpu host -nodefaults \
+		-display none -S -monitor stdio) >/dev/null 2>&1
+}
+
 accel_args() {
-	if [[ -r /dev/kvm && -w /dev/kvm ]]; then
+	if kvm_works; then
 		echo -accel kvm -cpu host
 	else
 		echo -accel tcg -cpu max
