@@ -3,11 +3,14 @@
 #   make               module and tools for the running kernel (or KDIR=)
 #   make check         boot each kernel of the matrix in QEMU and run every test
 #   make demo          boot a kernel in QEMU and show both mapping modes
+#   make bench         boot a kernel in QEMU, benchmark every mode against the
+#                      kernel's own memory; table, .cache/bench/bench.{csv,png}
 #   make shell         an interactive guest with the module loaded
 #   make clean         remove build output (keeps downloaded kernels)
 #   make distclean     also remove downloaded kernels
 #
-# KERNEL=6.1 picks the guest kernel for demo and shell (default 6.12);
+# KERNEL=6.1 picks the guest kernel for demo, bench and shell (default 6.12);
+# BENCH_ARGS="--sizes 4K-16M" passes options to mmapdemo bench;
 # KERNELS="6.1 6.12 6.12-rt" is the matrix of check.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -27,6 +30,9 @@ check:
 demo:
 	qemu/run --kernel $(KERNEL) --append loglevel=4 -- mmapdemo demo
 
+bench:
+	qemu/bench --kernel $(KERNEL) -- $(BENCH_ARGS)
+
 shell:
 	qemu/run --kernel $(KERNEL)
 
@@ -39,4 +45,4 @@ clean:
 distclean: clean
 	rm -rf .cache
 
-.PHONY: all module userspace selftests check demo shell clean distclean
+.PHONY: all module userspace selftests check demo bench shell clean distclean
