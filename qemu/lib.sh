@@ -379,9 +379,10 @@ boot_guest() {
 
 ## Verdict
 
-# control_value FILE KEY: the value of the "KEY value" line qemu/init wrote.
+# control_value FILE KEY: the value of the first "KEY value" line qemu/init
+# wrote. awk reads to the end: leaving early would kill tr with SIGPIPE.
 control_value() {
-	tr -d '\r' <"$1" | awk -v key="$2" '$1 == key { sub(/^[^ ]* ?/, ""); print; exit }'
+	tr -d '\r' <"$1" | awk -v key="$2" '$1 == key && !done { sub(/^[^ ]* ?/, ""); print; done = 1 }'
 }
 
 # The kernel log of a run: the guest's dmesg dump, then the console lines that
