@@ -172,17 +172,25 @@ static void parse_args(const struct command *cmd, int argc, char **argv,
 	command_no_args(cmd, argc, argv);
 }
 
+/* Powers of 4 from a page up to the buffer, and DEFAULT_MAX at most. */
+static void default_sizes(struct bench_args *a, uint64_t buffer)
+{
+	uint64_t size, max = buffer < DEFAULT_MAX ? buffer : DEFAULT_MAX;
+
+	for (size = page_size(); size <= max; size *= 4)
+		add_size(a, size);
+}
+
 /* The sizes asked for, rounded up to pages, or powers of 4 up to the buffer. */
 static void check_sizes(const struct command *cmd, struct bench_args *a,
 			uint64_t buffer)
 {
-	uint64_t page = page_size(), size;
+	uint64_t page = page_size();
 	char buf[32];
 	unsigned int i;
 
-	for (size = page; !a->nr_sizes && size <= buffer && size <= DEFAULT_MAX;
-	     size *= 4)
-		add_size(a, size);
+	if (!a->nr_sizes)
+		default_sizes(a, buffer);
 	for (i = 0; i < a->nr_sizes; i++) {
 		a->sizes[i] = (a->sizes[i] + page - 1) / page * page;
 		if (a->sizes[i] > buffer)
