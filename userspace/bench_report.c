@@ -76,7 +76,7 @@ static void print_ratio(FILE *f, double v)
 static void print_header(FILE *f)
 {
 	fprintf(f, "%-15s %-31s %-15s %s\n", "",
-		"------------ ns/page ------------", "- faults/page -",
+		"----------- ns/page -----------", "- faults/page -",
 		"---- MB/s -----");
 	fprintf(f, "%-5s %-9s %7s %7s %7s %7s %7s %7s %7s %7s\n", "size",
 		"mapping", "mmap", "1st rd", "1st wr", "munmap", "1st rd",
