@@ -200,7 +200,7 @@ static void check_sizes(const struct command *cmd, struct bench_args *a,
 	}
 }
 
-/* Keep the subjects that --modes and --peers name; each name must exist. */
+/* Keep the subjects that --modes and --peers name, and close the others. */
 static unsigned int pick_subjects(const struct bench_args *a,
 				  struct bench_subject *s, unsigned int nr)
 {
