@@ -5,11 +5,14 @@
 #   make debug-kernel  build the debug kernel (KASAN, lockdep, kmemleak, ...), once
 #   make check-debug   run every test on the debug kernel
 #   make demo          boot a kernel in QEMU and show both mapping modes
+#   make bench         boot a kernel in QEMU, benchmark every mode against the
+#                      kernel's own memory; table, .cache/bench/bench.{csv,png}
 #   make shell         an interactive guest with the module loaded
 #   make clean         remove build output (keeps downloaded kernels)
 #   make distclean     also remove downloaded kernels
 #
-# KERNEL=6.1 picks the guest kernel for demo and shell (default 6.12);
+# KERNEL=6.1 picks the guest kernel for demo, bench and shell (default 6.12);
+# BENCH_ARGS="--sizes 4K-16M" passes options to mmapdemo bench;
 # KERNELS="6.1 6.12 6.12-rt" is the matrix of check.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -35,6 +38,9 @@ check-debug: debug-kernel
 demo:
 	qemu/run --kernel $(KERNEL) --append loglevel=4 -- mmapdemo demo
 
+bench:
+	qemu/bench --kernel $(KERNEL) -- $(BENCH_ARGS)
+
 shell:
 	qemu/run --kernel $(KERNEL)
 
@@ -47,4 +53,4 @@ clean:
 distclean: clean
 	rm -rf .cache
 
-.PHONY: all module userspace selftests check debug-kernel check-debug demo shell clean distclean
+.PHONY: all module userspace selftests check debug-kernel check-debug demo bench shell clean distclean

@@ -2,6 +2,8 @@
 /*
  * The facts "mmapdemo demo --json" reports for each mode are the ones this
  * suite proves: the demo must not teach anything the driver does not do.
+ * "mmapdemo bench --csv" gives a well-formed row for every mode and peer,
+ * and counts the faults each mode takes.  Its timings are not judged here.
  * The tool is $MMAPDEMO_CLI, or mmapdemo on PATH.
  */
 #include <stdio.h>
@@ -11,16 +13,15 @@
 
 #define DEMO_PAGES	16
 
-/* Run the demo and return its JSON output, or NULL. */
-static char *demo_json(size_t page)
+/* Run "mmapdemo @args" and return its standard output, or NULL. */
+static char *cli_output(const char *args)
 {
 	const char *cli = getenv("MMAPDEMO_CLI") ?: "mmapdemo";
 	size_t len = 0, size = 1 << 16;
 	char cmd[256], *out = malloc(size);
 	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "%s demo --json --length %zu 2>/dev/null",
-		 cli, DEMO_PAGES * page);
+	snprintf(cmd, sizeof(cmd), "%s %s 2>/dev/null", cli, args);
 	f = popen(cmd, "r");
 	if (!f || !out) {
 		free(out);
@@ -33,6 +34,16 @@ static char *demo_json(size_t page)
 		return NULL;
 	}
 	return out;
+}
+
+/* Run the demo and return its JSON output, or NULL. */
+static char *demo_json(size_t page)
+{
+	char args[64];
+
+	snprintf(args, sizeof(args), "demo --json --length %zu",
+		 DEMO_PAGES * page);
+	return cli_output(args);
 }
 
 /*
@@ -118,6 +129,196 @@ TEST_F(mmapdemo, demo_json_traces_mode)
 		EXPECT_NE(NULL, strstr(json, "mmapdemo_fault: "));
 out:
 	free(json);
+}
+
+#define BENCH_HUGE	(2UL << 20)
+
+/*
+ * The benchmark, as small as it goes: one repetition of one page, and of
+ * 2 MiB (where THP and hugetlb can be measured) when the buffer has room.
+ */
+static char *bench_csv(const struct mmapdemo_info *info)
+{
+	char args[64];
+
+	snprintf(args, sizeof(args), "bench --csv --quiet --reps 1 --sizes %s",
+		 info->size >= BENCH_HUGE ? "4K,2M" : "4K");
+	return cli_output(args);
+}
+
+#define BENCH_COLUMNS	"size,pages,kind,name,status,reps,"		\
+			"mmap_ns_per_page,read_ns_per_page,"		\
+			"read_faults_per_page,write_ns_per_page,"	\
+			"write_faults_per_page,mmap_read_ns_per_page,"	\
+			"mmap_write_ns_per_page,read_mb_s,write_mb_s,"	\
+			"munmap_ns_per_page,note"
+#define BENCH_FIELDS	17
+#define FIRST_NUMBER	6	/* mmap_ns_per_page */
+#define LAST_NUMBER	15	/* munmap_ns_per_page */
+#define READ_FAULTS	8
+#define WRITE_FAULTS	10
+
+enum { SIZE, PAGES, KIND, NAME, STATUS, REPS, NOTE = BENCH_FIELDS - 1 };
+
+/* The peers every run has, in the order of the CSV. */
+static const char *const bench_peers[] = {
+	"anon", "anon-pop", "memfd", "memfd-pop", "thp", "hugetlb",
+};
+
+/* Cut @line (modified) at commas into exactly BENCH_FIELDS fields. */
+static bool split_row(char *line, char **fields)
+{
+	int n;
+
+	for (n = 0; n < BENCH_FIELDS; n++)
+		fields[n] = strsep(&line, ",");
+	return !line && fields[NOTE];
+}
+
+static bool is_number(const char *s, double *val)
+{
+	char *end;
+
+	*val = strtod(s, &end);
+	return *s && !*end && *val >= 0;
+}
+
+/* The next row of @csv after @line (a "# " line or the header skipped). */
+static char *next_row(char **csv)
+{
+	char *line;
+
+	while ((line = strsep(csv, "\n")))
+		if (*line && *line != '#' && strcmp(line, BENCH_COLUMNS))
+			return line;
+	return NULL;
+}
+
+/* Modes the driver has: the ones it lets a file switch to. */
+static unsigned int driver_modes(int fd)
+{
+	unsigned int nr = 0;
+	__u32 mode;
+
+	for (mode = 0; mode < 32; mode++)
+		nr += !ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode);
+	return nr;
+}
+
+/* What is wrong with the fields of a row of the CSV, or NULL. */
+static const char *bad_row(char **f)
+{
+	bool na = !strcmp(f[STATUS], "n/a");
+	static char why[128];
+	unsigned int i;
+	double v;
+
+	if (strcmp(f[SIZE], "4096") && strcmp(f[SIZE], "2097152"))
+		return "a size that was not asked for";
+	if (strtoul(f[SIZE], NULL, 10) / page_size() != strtoul(f[PAGES], NULL, 10))
+		return "pages do not match the size";
+	if (strcmp(f[KIND], "mode") && strcmp(f[KIND], "peer"))
+		return "kind";
+	if (!na && strcmp(f[STATUS], "ok"))
+		return "status";
+	if (!na && strcmp(f[REPS], "1"))
+		return "not 1 repetition";
+	/* Only the huge peers may lack what they need (THP, huge pages). */
+	if (na && !strcmp(f[KIND], "peer") && strcmp(f[NAME], "thp") &&
+	    strcmp(f[NAME], "hugetlb"))
+		return "a peer of 4 KiB pages is n/a";
+	if (na && !*f[NOTE])
+		return "n/a without a note";
+	for (i = FIRST_NUMBER; i <= LAST_NUMBER; i++) {
+		if (na ? !*f[i] : is_number(f[i], &v))
+			continue;
+		snprintf(why, sizeof(why), "field %u is '%s'", i, f[i]);
+		return why;
+	}
+	return NULL;
+}
+
+static bool is_peer(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bench_peers); i++)
+		if (!strcmp(name, bench_peers[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Every row has the header's columns: a size of the run, "mode" or "peer",
+ * and either "ok" with every number there, or "n/a" with none and a note.
+ * Each size has a row per mode of the driver and per peer.
+ */
+TEST(bench_csv_rows_are_well_formed)
+{
+	unsigned int modes, rows[2] = { 0 }, peers[2] = { 0 }, s;
+	char *csv, *p, *line, *f[BENCH_FIELDS];
+	struct mmapdemo_info info;
+	const char *why;
+	int fd;
+
+	fd = open(DEVICE, O_RDWR);
+	if (fd < 0)
+		SKIP(return, DEVICE ": %s (is mmapdemo.ko loaded?)", strerror(errno));
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_INFO, &info));
+	modes = driver_modes(fd);
+	close(fd);
+	csv = bench_csv(&info);
+	if (!csv)
+		SKIP(return, "mmapdemo bench failed or is not on PATH (set MMAPDEMO_CLI)");
+	ASSERT_NE(NULL, strstr(csv, "\n" BENCH_COLUMNS "\n")) TH_LOG("%s", csv);
+
+	for (p = csv; (line = next_row(&p));) {
+		ASSERT_TRUE(split_row(line, f)) TH_LOG("%s", line);
+		why = bad_row(f);
+		EXPECT_EQ(NULL, why) TH_LOG("%s %s: %s", f[SIZE], f[NAME], why);
+		s = !strcmp(f[SIZE], "2097152");
+		rows[s]++;
+		peers[s] += !strcmp(f[KIND], "peer") && is_peer(f[NAME]);
+	}
+	for (s = 0; s < (info.size >= BENCH_HUGE ? 2 : 1); s++) {
+		EXPECT_EQ(ARRAY_SIZE(bench_peers), peers[s]);
+		EXPECT_EQ(modes + ARRAY_SIZE(bench_peers), rows[s]);
+	}
+	free(csv);
+}
+
+/*
+ * The row of this mode counts the faults of its first read as the driver
+ * sees them, and the first write faults only where the first read did.  A
+ * mode may refuse a size (n/a), not every size.
+ */
+TEST_F(mmapdemo, bench_csv_counts_mode_faults)
+{
+	char *csv = bench_csv(&self->info), *p, *line, *f[BENCH_FIELDS];
+	unsigned int found = 0;
+	unsigned long pages;
+	double v;
+
+	if (!csv)
+		SKIP(return, "mmapdemo bench failed or is not on PATH (set MMAPDEMO_CLI)");
+	for (p = csv; (line = next_row(&p));) {
+		ASSERT_TRUE(split_row(line, f)) TH_LOG("%s", line);
+		if (strcmp(f[KIND], "mode") || strcmp(f[NAME], mode_name(variant)))
+			continue;
+		if (strcmp(f[STATUS], "ok"))
+			continue;
+		found++;
+		pages = strtoul(f[PAGES], NULL, 10);
+		ASSERT_TRUE(is_number(f[READ_FAULTS], &v));
+		EXPECT_EQ(expect_faults(variant, pages),
+			  (unsigned long)(v * pages + 0.5))
+			TH_LOG("%s bytes", f[SIZE]);
+		ASSERT_TRUE(is_number(f[WRITE_FAULTS], &v));
+		EXPECT_EQ(expect_faults(variant, pages) > 0, v > 0)
+			TH_LOG("%s bytes", f[SIZE]);
+	}
+	EXPECT_LE(1, found);
+	free(csv);
 }
 
 TEST_HARNESS_MAIN

@@ -45,6 +45,7 @@ int cmd_info(const struct command *cmd, int argc, char **argv);
 int cmd_stats(const struct command *cmd, int argc, char **argv);
 int cmd_map(const struct command *cmd, int argc, char **argv);
 int cmd_demo(const struct command *cmd, int argc, char **argv);
+int cmd_bench(const struct command *cmd, int argc, char **argv);
 
 /* error.c: "mmapdemo: <what>: <strerror>" and exit */
 void die(const char *fmt, ...)

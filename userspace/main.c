@@ -6,6 +6,7 @@
  *	mmapdemo map --mode fault --length 64K --touch --dump --hold
  *	mmapdemo stats
  *	mmapdemo demo --json
+ *	mmapdemo bench --sizes 4K-64M --csv
  *
  * This file is the front door: the global options, the command table, and
  * the options and help every command shares.
@@ -59,6 +60,28 @@ static const struct command commands[] = {
 			 "show the driver's trace events for a 4-page mapping in each mode.\n",
 		.options = "  -l, --length N     bytes to map (default 1M, or the buffer if smaller)\n"
 			   "  -j, --json         print the facts as one JSON object instead\n",
+		.takes_size = true,
+	},
+	{
+		.name = "bench",
+		.run = cmd_bench,
+		.summary = "time mappings of every mode against the kernel's own",
+		.about = "For each size, map the buffer in each mode the driver has, and the kernel's\n"
+			 "own memory (anon, memfd, THP, hugetlb; \"-pop\" with MAP_POPULATE) alike,\n"
+			 "then time mmap(), the first read of every page, the first write of every\n"
+			 "page (on a fresh mapping), munmap(), and read and write bandwidth once\n"
+			 "every page is there; count the minor faults.  Prints the medians of the\n"
+			 "repetitions in ns per 4 KiB page, and each mode over each peer.  It\n"
+			 "overwrites the buffer.\n",
+		.options = "  -s, --sizes LIST   sizes, \"4K,1M\", or FROM-TO[:FACTOR] going up by FACTOR\n"
+			   "                     (default 4); default 4K-256M, within the buffer\n"
+			   "  -r, --reps N       repetitions (default 5, and 3 above 64M)\n"
+			   "  -m, --modes LIST   modes to measure, \"remap,fault\" (default all, or none)\n"
+			   "  -p, --peers LIST   peers: anon anon-pop memfd memfd-pop thp hugetlb\n"
+			   "                     (default all, or none)\n"
+			   "  -c, --csv          print CSV rows instead of the tables\n"
+			   "  -q, --quiet        no progress lines on stderr\n"
+			   "  -F, --from FILE    do not measure: show the CSV in FILE (- for stdin)\n",
 		.takes_size = true,
 	},
 };
