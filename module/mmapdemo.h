@@ -84,6 +84,11 @@ int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma);
 void mmapdemo_vma_open(struct vm_area_struct *vma);
 void mmapdemo_vma_close(struct vm_area_struct *vma);
 
+/* pfnmap.c: what the modes that map PFNs share */
+int mmapdemo_pfnmap_private(struct vm_area_struct *vma);
+int mmapdemo_pfnmap_access(struct vm_area_struct *vma, unsigned long addr,
+			   void *buf, int len, int write);
+
 /* remap.c, fault.c: set up @vma for one mode, after mmapdemo_mmap() checks */
 int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
 int mmapdemo_fault_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
