@@ -3,11 +3,12 @@
  * mmapdemo - a device whose mmap() builds page tables eagerly or lazily
  *
  * The driver allocates a buffer at load and lets processes map it through
- * /dev/mmapdemo in one of two modes:
+ * /dev/mmapdemo in one of these modes:
  *
- *   remap  mmap() writes every PTE at once with remap_pfn_range() (remap.c)
- *   fault  mmap() writes none; each first touch faults into the driver,
- *          which hands the page to the core MM (fault.c)
+ *   remap   mmap() writes every PTE at once with remap_pfn_range() (remap.c)
+ *   fault   mmap() writes none; each first touch faults into the driver,
+ *           which hands the page to the core MM (fault.c)
+ *   insert  mmap() maps every struct page with vm_insert_pages() (insert.c)
  *
  * From userspace:
  *
@@ -59,7 +60,7 @@ static const struct kernel_param_ops mmapdemo_param_mode_ops = {
 	.get = mmapdemo_param_mode_get,
 };
 module_param_cb(mode, &mmapdemo_param_mode_ops, &mmapdemo_default_mode, 0644);
-MODULE_PARM_DESC(mode, "mode of newly opened files: remap or fault (default fault)");
+MODULE_PARM_DESC(mode, "mode of newly opened files: remap, fault or insert (default fault)");
 
 static struct mmapdemo_dev *mmapdemo_from_misc(struct miscdevice *misc)
 {

@@ -12,7 +12,7 @@
 #include "mmapdemo.h"
 #include "trace.h"
 
-static vm_fault_t mmapdemo_fault(struct vm_fault *vmf)
+vm_fault_t mmapdemo_fault(struct vm_fault *vmf)
 {
 	struct mmapdemo_dev *md = vmf->vma->vm_private_data;
 	struct page *page = mmapdemo_buf_page(&md->buf, vmf->pgoff);

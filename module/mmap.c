@@ -17,6 +17,7 @@ static const struct mmapdemo_mode_desc {
 } mmapdemo_modes[MMAPDEMO_NR_MODES] = {
 	[MMAPDEMO_MODE_REMAP] = { "remap", mmapdemo_remap_mmap },
 	[MMAPDEMO_MODE_FAULT] = { "fault", mmapdemo_fault_mmap },
+	[MMAPDEMO_MODE_INSERT] = { "insert", mmapdemo_insert_mmap },
 };
 
 const char *mmapdemo_mode_name(unsigned int mode)

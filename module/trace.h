@@ -21,11 +21,13 @@
 /* Export the values, so that trace-cmd and perf can print the names too. */
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_REMAP);
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_FAULT);
+TRACE_DEFINE_ENUM(MMAPDEMO_MODE_INSERT);
 
 #define mmapdemo_show_mode(mode)				\
 	__print_symbolic(mode,					\
 			 { MMAPDEMO_MODE_REMAP, "remap" },	\
-			 { MMAPDEMO_MODE_FAULT, "fault" })
+			 { MMAPDEMO_MODE_FAULT, "fault" },	\
+			 { MMAPDEMO_MODE_INSERT, "insert" })
 
 TRACE_EVENT(mmapdemo_mmap,
 	    TP_PROTO(unsigned int mode, struct vm_area_struct *vma, int ret),
@@ -61,6 +63,24 @@ TRACE_EVENT(mmapdemo_fault,
 			   __entry->ret = (__force unsigned int)ret;),
 	    TP_printk("address=%#lx pgoff=%lu pfn=%#lx ret=%#x",
 		      __entry->address, __entry->pgoff, __entry->pfn,
+		      __entry->ret)
+);
+
+/* One batch of vm_insert_pages() in the insert mode's mmap(). */
+TRACE_EVENT(mmapdemo_insert,
+	    TP_PROTO(unsigned long address, unsigned long pgoff,
+		     unsigned long pages, int ret),
+	    TP_ARGS(address, pgoff, pages, ret),
+	    TP_STRUCT__entry(__field(unsigned long, address)
+			     __field(unsigned long, pgoff)
+			     __field(unsigned long, pages)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->address = address;
+			   __entry->pgoff = pgoff;
+			   __entry->pages = pages;
+			   __entry->ret = ret;),
+	    TP_printk("address=%#lx pgoff=%lu pages=%lu ret=%d",
+		      __entry->address, __entry->pgoff, __entry->pages,
 		      __entry->ret)
 );
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * mmapdemo: a character device that maps its buffer into a process either
- * eagerly (every PTE written at mmap() time) or lazily (one page per fault).
+ * mmapdemo: a character device that maps its buffer into a process in one of
+ * several modes: eagerly (every PTE written at mmap() time) or lazily (on
+ * faults), as page frame numbers or as struct pages.
  *
  * Userspace opens /dev/mmapdemo, may pick a mode for the open file with
  * MMAPDEMO_IOC_SET_MODE, then calls mmap() on it.  The mode applies to the
@@ -21,10 +22,14 @@
  * @MMAPDEMO_MODE_FAULT: lazy.  mmap() installs only the vm_operations; the
  *	first touch of each page enters the driver's fault handler, which hands
  *	the page to the core MM.  MAP_PRIVATE is copy-on-write.
+ * @MMAPDEMO_MODE_INSERT: eager.  mmap() maps every page with
+ *	vm_insert_pages(); the VMA is VM_MIXEDMAP and holds struct pages, so
+ *	get_user_pages() works on it and MAP_PRIVATE is copy-on-write.
  */
 enum mmapdemo_mode {
 	MMAPDEMO_MODE_REMAP	= 0,
 	MMAPDEMO_MODE_FAULT	= 1,
+	MMAPDEMO_MODE_INSERT	= 2,
 };
 
 /**
