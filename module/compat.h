@@ -22,6 +22,16 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+/* Per-VMA locks came in 6.4; before, every fault held mmap_lock. */
+static inline bool mmapdemo_vma_locked(const struct vm_fault *vmf)
+{
+#ifdef MMAPDEMO_HAVE_FAULT_FLAG_VMA_LOCK
+	return vmf->flags & FAULT_FLAG_VMA_LOCK;
+#else
+	return false;
+#endif
+}
+
 /*
  * The highest order the page allocator hands out.  MAX_ORDER changed meaning
  * in 6.4 and was renamed in 6.8; MAX_ORDER_NR_PAGES has always been the size

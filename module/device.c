@@ -144,7 +144,28 @@ static int mmapdemo_ioctl_info(struct mmapdemo_dev *md, void __user *argp)
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp)
+/* struct mmapdemo_stats as it was first, up to bytes_written. */
+#define MMAPDEMO_STATS_SIZE_0	offsetofend(struct mmapdemo_stats, bytes_written)
+
+/*
+ * MMAPDEMO_IOC_STATS of any size the struct has had (its fields are only
+ * appended), or 0 if @cmd is not one of them.
+ */
+static size_t mmapdemo_stats_size(unsigned int cmd)
+{
+	size_t size = _IOC_SIZE(cmd);
+
+	if (_IOC_DIR(cmd) != _IOC_READ || _IOC_TYPE(cmd) != MMAPDEMO_IOC_MAGIC ||
+	    _IOC_NR(cmd) != _IOC_NR(MMAPDEMO_IOC_STATS))
+		return 0;
+	if (size < MMAPDEMO_STATS_SIZE_0 || size > sizeof(struct mmapdemo_stats) ||
+	    size % sizeof(__u64))
+		return 0;
+	return size;
+}
+
+static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp,
+				size_t size)
 {
 	struct mmapdemo_counters *c = &md->stats;
 	struct mmapdemo_stats stats = {
@@ -154,6 +175,7 @@ static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp)
 		.live_vmas = atomic64_read(&c->live_vmas),
 		.bytes_read = atomic64_read(&c->bytes_read),
 		.bytes_written = atomic64_read(&c->bytes_written),
+		.vma_lock_faults = atomic64_read(&c->vma_lock_faults),
 	};
 	unsigned int mode;
 
@@ -161,20 +183,22 @@ static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp)
 	for (mode = 0; mode < MMAPDEMO_NR_MODES; mode++)
 		stats.mmaps[mode] = atomic64_read(&c->mmaps[mode]);
 
-	return copy_to_user(argp, &stats, sizeof(stats)) ? -EFAULT : 0;
+	return copy_to_user(argp, &stats, size) ? -EFAULT : 0;
 }
 
 static long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mmapdemo_file *mf = file->private_data;
 	u32 __user *argp = (u32 __user *)arg;
+	size_t size = mmapdemo_stats_size(cmd);
 	u32 mode;
+
+	if (size)
+		return mmapdemo_ioctl_stats(mf->md, argp, size);
 
 	switch (cmd) {
 	case MMAPDEMO_IOC_INFO:
 		return mmapdemo_ioctl_info(mf->md, argp);
-	case MMAPDEMO_IOC_STATS:
-		return mmapdemo_ioctl_stats(mf->md, argp);
 	case MMAPDEMO_IOC_GET_MODE:
 		return put_user(READ_ONCE(mf->mode), argp);
 	case MMAPDEMO_IOC_SET_MODE:

@@ -31,7 +31,7 @@ vm_fault_t mmapdemo_fault(struct vm_fault *vmf)
 	 */
 	get_page(page);
 	vmf->page = page;
-	atomic64_inc(&md->stats.faults);
+	mmapdemo_count_fault(md, vmf);
 	trace_mmapdemo_fault(vmf, page_to_pfn(page), 0);
 	pr_debug("fault at %#lx: pgoff %lu\n", vmf->address, vmf->pgoff);
 	return 0;

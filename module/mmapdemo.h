@@ -47,6 +47,7 @@ struct mmapdemo_counters {
 	atomic64_t live_vmas;
 	atomic64_t bytes_read;
 	atomic64_t bytes_written;
+	atomic64_t vma_lock_faults;
 };
 
 struct mmapdemo_dev {
@@ -61,6 +62,19 @@ struct mmapdemo_file {
 	struct mmapdemo_dev *md;
 	u32 mode;		/* enum mmapdemo_mode of the next mmap() */
 };
+
+/*
+ * Count a fault handler's success (@md's faults counter), and whether it ran
+ * under the per-VMA lock: without ->map_pages, the core does not call
+ * ->fault under that lock but retries the whole fault under mmap_lock.
+ */
+static inline void mmapdemo_count_fault(struct mmapdemo_dev *md,
+					const struct vm_fault *vmf)
+{
+	atomic64_inc(&md->stats.faults);
+	if (mmapdemo_vma_locked(vmf))
+		atomic64_inc(&md->stats.vma_lock_faults);
+}
 
 /* buffer.c */
 int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages);

@@ -18,6 +18,8 @@
 #include <linux/mmapdemo.h>
 #include <linux/tracepoint.h>
 
+#include "compat.h"
+
 /* Export the values, so that trace-cmd and perf can print the names too. */
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_REMAP);
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_FAULT);
@@ -50,20 +52,32 @@ TRACE_EVENT(mmapdemo_mmap,
 		      __entry->ret)
 );
 
-TRACE_EVENT(mmapdemo_fault,
-	    TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
-	    TP_ARGS(vmf, pfn, ret),
-	    TP_STRUCT__entry(__field(unsigned long, address)
-			     __field(unsigned long, pgoff)
-			     __field(unsigned long, pfn)
-			     __field(unsigned int, ret)),
-	    TP_fast_assign(__entry->address = vmf->address;
-			   __entry->pgoff = vmf->pgoff;
-			   __entry->pfn = pfn;
-			   __entry->ret = (__force unsigned int)ret;),
-	    TP_printk("address=%#lx pgoff=%lu pfn=%#lx ret=%#x",
-		      __entry->address, __entry->pgoff, __entry->pfn,
-		      __entry->ret)
+/*
+ * A fault handler that maps 4 KiB: the page, its frame number, the result,
+ * and which lock the core held (the VMA's own, or mmap_lock).
+ */
+DECLARE_EVENT_CLASS(mmapdemo_page_fault,
+		    TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
+		    TP_ARGS(vmf, pfn, ret),
+		    TP_STRUCT__entry(__field(unsigned long, address)
+				     __field(unsigned long, pgoff)
+				     __field(unsigned long, pfn)
+				     __field(unsigned int, ret)
+				     __field(bool, vma_lock)),
+		    TP_fast_assign(__entry->address = vmf->address;
+				   __entry->pgoff = vmf->pgoff;
+				   __entry->pfn = pfn;
+				   __entry->ret = (__force unsigned int)ret;
+				   __entry->vma_lock = mmapdemo_vma_locked(vmf);),
+		    TP_printk("address=%#lx pgoff=%lu pfn=%#lx ret=%#x lock=%s",
+			      __entry->address, __entry->pgoff, __entry->pfn,
+			      __entry->ret, __entry->vma_lock ? "vma" : "mmap")
+);
+
+/* fault and insert modes: ->fault hands the core a page. */
+DEFINE_EVENT(mmapdemo_page_fault, mmapdemo_fault,
+	     TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
+	     TP_ARGS(vmf, pfn, ret)
 );
 
 /* One batch of vm_insert_pages() in the insert mode's mmap(). */

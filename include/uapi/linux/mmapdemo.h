@@ -61,6 +61,12 @@ struct mmapdemo_info {
  * @live_vmas: VMAs of this device that exist right now
  * @bytes_read: bytes copied out by read()
  * @bytes_written: bytes copied in by write()
+ * @vma_lock_faults: calls of a fault handler that ran under the VMA's own
+ *	lock (per-VMA locking, 6.4 and later) rather than under mmap_lock
+ *
+ * Fields are only ever appended.  The size is part of MMAPDEMO_IOC_STATS, and
+ * the driver answers every size it has had, so a program built against an
+ * older version of this header gets the fields it knows.
  */
 struct mmapdemo_stats {
 	__u64 opens;
@@ -70,6 +76,7 @@ struct mmapdemo_stats {
 	__u64 live_vmas;
 	__u64 bytes_read;
 	__u64 bytes_written;
+	__u64 vma_lock_faults;
 };
 
 #define MMAPDEMO_IOC_MAGIC	0xB9
