@@ -9,6 +9,8 @@
  *   fault   mmap() writes none; each first touch faults into the driver,
  *           which hands the page to the core MM (fault.c)
  *   insert  mmap() maps every struct page with vm_insert_pages() (insert.c)
+ *   pfn     mmap() writes none; each first touch faults into the driver,
+ *           which writes the PTE with vmf_insert_pfn() (pfn.c)
  *
  * From userspace:
  *
@@ -60,7 +62,7 @@ static const struct kernel_param_ops mmapdemo_param_mode_ops = {
 	.get = mmapdemo_param_mode_get,
 };
 module_param_cb(mode, &mmapdemo_param_mode_ops, &mmapdemo_default_mode, 0644);
-MODULE_PARM_DESC(mode, "mode of newly opened files: remap, fault or insert (default fault)");
+MODULE_PARM_DESC(mode, "mode of newly opened files: remap, fault, insert or pfn (default fault)");
 
 static struct mmapdemo_dev *mmapdemo_from_misc(struct miscdevice *misc)
 {

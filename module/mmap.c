@@ -18,6 +18,7 @@ static const struct mmapdemo_mode_desc {
 	[MMAPDEMO_MODE_REMAP] = { "remap", mmapdemo_remap_mmap },
 	[MMAPDEMO_MODE_FAULT] = { "fault", mmapdemo_fault_mmap },
 	[MMAPDEMO_MODE_INSERT] = { "insert", mmapdemo_insert_mmap },
+	[MMAPDEMO_MODE_PFN] = { "pfn", mmapdemo_pfn_mmap },
 };
 
 const char *mmapdemo_mode_name(unsigned int mode)

@@ -14,7 +14,7 @@
 
 #include "compat.h"
 
-#define MMAPDEMO_NR_MODES	(MMAPDEMO_MODE_INSERT + 1)
+#define MMAPDEMO_NR_MODES	(MMAPDEMO_MODE_PFN + 1)
 
 /*
  * One physically contiguous piece of the buffer.  It was allocated as one
@@ -107,6 +107,7 @@ int mmapdemo_pfnmap_access(struct vm_area_struct *vma, unsigned long addr,
 int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
 int mmapdemo_fault_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
 int mmapdemo_insert_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+int mmapdemo_pfn_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
 
 /* fault.c: hand the core the page at vmf->pgoff (fault and insert modes) */
 vm_fault_t mmapdemo_fault(struct vm_fault *vmf);

@@ -24,12 +24,14 @@
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_REMAP);
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_FAULT);
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_INSERT);
+TRACE_DEFINE_ENUM(MMAPDEMO_MODE_PFN);
 
 #define mmapdemo_show_mode(mode)				\
 	__print_symbolic(mode,					\
 			 { MMAPDEMO_MODE_REMAP, "remap" },	\
 			 { MMAPDEMO_MODE_FAULT, "fault" },	\
-			 { MMAPDEMO_MODE_INSERT, "insert" })
+			 { MMAPDEMO_MODE_INSERT, "insert" },	\
+			 { MMAPDEMO_MODE_PFN, "pfn" })
 
 TRACE_EVENT(mmapdemo_mmap,
 	    TP_PROTO(unsigned int mode, struct vm_area_struct *vma, int ret),
@@ -76,6 +78,12 @@ DECLARE_EVENT_CLASS(mmapdemo_page_fault,
 
 /* fault and insert modes: ->fault hands the core a page. */
 DEFINE_EVENT(mmapdemo_page_fault, mmapdemo_fault,
+	     TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
+	     TP_ARGS(vmf, pfn, ret)
+);
+
+/* pfn mode: ->fault writes the PTE of a PFN. */
+DEFINE_EVENT(mmapdemo_page_fault, mmapdemo_pfn_fault,
 	     TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
 	     TP_ARGS(vmf, pfn, ret)
 );

@@ -25,11 +25,16 @@
  * @MMAPDEMO_MODE_INSERT: eager.  mmap() maps every page with
  *	vm_insert_pages(); the VMA is VM_MIXEDMAP and holds struct pages, so
  *	get_user_pages() works on it and MAP_PRIVATE is copy-on-write.
+ * @MMAPDEMO_MODE_PFN: lazy.  mmap() installs only the vm_operations; the
+ *	first touch of each page enters the driver's fault handler, which writes
+ *	the PTE with vmf_insert_pfn().  Otherwise as remap: VM_PFNMAP, and
+ *	writable MAP_PRIVATE mappings are refused.
  */
 enum mmapdemo_mode {
 	MMAPDEMO_MODE_REMAP	= 0,
 	MMAPDEMO_MODE_FAULT	= 1,
 	MMAPDEMO_MODE_INSERT	= 2,
+	MMAPDEMO_MODE_PFN	= 3,
 };
 
 /**
@@ -56,7 +61,8 @@ struct mmapdemo_info {
  * struct mmapdemo_stats - device-wide counters, from MMAPDEMO_IOC_STATS
  * @opens: successful open() calls since load
  * @mmaps: successful mmap() calls, indexed by &enum mmapdemo_mode
- * @faults: calls of the fault handler that returned a page
+ * @faults: calls of a fault handler that mapped a page, or handed one to
+ *	the core MM
  * @eager_pages: pages mapped at mmap() time by the eager modes
  * @live_vmas: VMAs of this device that exist right now
  * @bytes_read: bytes copied out by read()
