@@ -4,7 +4,7 @@
  *
  *	/sys/kernel/debug/mmapdemo/{opens,mmaps_<mode>,faults,eager_pages,
  *				   live_vmas,bytes_read,bytes_written,
- *				   vma_lock_faults}
+ *				   vma_lock_faults,around_pages}
  *
  * The same numbers come from the MMAPDEMO_IOC_STATS ioctl.
  */
@@ -49,6 +49,7 @@ void mmapdemo_debugfs_init(struct mmapdemo_dev *md)
 	mmapdemo_debugfs_counter(dir, "bytes_read", &c->bytes_read);
 	mmapdemo_debugfs_counter(dir, "bytes_written", &c->bytes_written);
 	mmapdemo_debugfs_counter(dir, "vma_lock_faults", &c->vma_lock_faults);
+	mmapdemo_debugfs_counter(dir, "around_pages", &c->around_pages);
 }
 
 void mmapdemo_debugfs_exit(struct mmapdemo_dev *md)

@@ -178,6 +178,7 @@ static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp,
 		.bytes_read = atomic64_read(&c->bytes_read),
 		.bytes_written = atomic64_read(&c->bytes_written),
 		.vma_lock_faults = atomic64_read(&c->vma_lock_faults),
+		.around_pages = atomic64_read(&c->around_pages),
 	};
 	unsigned int mode;
 

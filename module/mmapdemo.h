@@ -48,6 +48,7 @@ struct mmapdemo_counters {
 	atomic64_t bytes_read;
 	atomic64_t bytes_written;
 	atomic64_t vma_lock_faults;
+	atomic64_t around_pages;
 };
 
 struct mmapdemo_dev {

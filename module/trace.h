@@ -88,6 +88,35 @@ DEFINE_EVENT(mmapdemo_page_fault, mmapdemo_pfn_fault,
 	     TP_ARGS(vmf, pfn, ret)
 );
 
+/*
+ * fault mode's fault-around: the window [start, end] of buffer pages the
+ * core offered around a read fault, how many had no PTE and were mapped,
+ * and whether that settled the fault (or ->fault is called next).
+ */
+TRACE_EVENT(mmapdemo_map_pages,
+	    TP_PROTO(struct vm_fault *vmf, unsigned long start,
+		     unsigned long end, unsigned long mapped, bool hit),
+	    TP_ARGS(vmf, start, end, mapped, hit),
+	    TP_STRUCT__entry(__field(unsigned long, address)
+			     __field(unsigned long, pgoff)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(unsigned long, mapped)
+			     __field(bool, hit)
+			     __field(bool, vma_lock)),
+	    TP_fast_assign(__entry->address = vmf->address;
+			   __entry->pgoff = vmf->pgoff;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->mapped = mapped;
+			   __entry->hit = hit;
+			   __entry->vma_lock = mmapdemo_vma_locked(vmf);),
+	    TP_printk("address=%#lx pgoff=%lu window=%lu-%lu mapped=%lu fault=%s lock=%s",
+		      __entry->address, __entry->pgoff, __entry->start,
+		      __entry->end, __entry->mapped,
+		      __entry->hit ? "done" : "next", __entry->vma_lock ? "vma" : "mmap")
+);
+
 /* One batch of vm_insert_pages() in the insert mode's mmap(). */
 TRACE_EVENT(mmapdemo_insert,
 	    TP_PROTO(unsigned long address, unsigned long pgoff,

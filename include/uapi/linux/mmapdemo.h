@@ -69,6 +69,8 @@ struct mmapdemo_info {
  * @bytes_written: bytes copied in by write()
  * @vma_lock_faults: calls of a fault handler that ran under the VMA's own
  *	lock (per-VMA locking, 6.4 and later) rather than under mmap_lock
+ * @around_pages: pages that fault mode's fault-around mapped beside the
+ *	faulting ones, without a call of the fault handler
  *
  * Fields are only ever appended.  The size is part of MMAPDEMO_IOC_STATS, and
  * the driver answers every size it has had, so a program built against an
@@ -83,6 +85,7 @@ struct mmapdemo_stats {
 	__u64 bytes_read;
 	__u64 bytes_written;
 	__u64 vma_lock_faults;
+	__u64 around_pages;
 };
 
 #define MMAPDEMO_IOC_MAGIC	0xB9
