@@ -39,4 +39,7 @@ static inline bool mmapdemo_vma_locked(const struct vm_fault *vmf)
  */
 #define MMAPDEMO_MAX_ORDER	ilog2(MAX_ORDER_NR_PAGES)
 
+/* The order of a PMD's worth of pages; PMD_ORDER came in 6.7. */
+#define MMAPDEMO_PMD_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+
 #endif /* _MMAPDEMO_COMPAT_H */

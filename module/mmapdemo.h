@@ -29,13 +29,15 @@ struct mmapdemo_chunk {
 /*
  * The buffer: @nr_chunks chunks sorted by pgoff, followed by a sentinel
  * whose pgoff is @nr_pages, so chunk i spans [chunks[i].pgoff,
- * chunks[i + 1].pgoff).  Fixed from load to unload.
+ * chunks[i + 1].pgoff).  The first @pmd_pages pages are in chunks of at
+ * least a PMD's size.  Fixed from load to unload.
  */
 struct mmapdemo_buf {
 	struct mmapdemo_chunk *chunks;
 	unsigned int nr_chunks;
 	unsigned int max_order;
 	unsigned long nr_pages;
+	unsigned long pmd_pages;
 	size_t meta_bytes;
 };
 
