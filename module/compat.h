@@ -8,6 +8,8 @@
 
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 
 #ifndef MMAPDEMO_HAVE_VM_FLAGS_SET
 /* Before 6.3, vm_flags was written directly. */
@@ -31,6 +33,25 @@ static inline bool mmapdemo_vma_locked(const struct vm_fault *vmf)
 	return false;
 #endif
 }
+
+/* The default placement of a mapping, for a file that has its own. */
+#ifdef MMAPDEMO_HAVE_MM_GET_UNMAPPED_AREA
+#define mmapdemo_default_unmapped_area(file, addr, len, pgoff, flags) \
+	mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags)
+#else
+#define mmapdemo_default_unmapped_area(file, addr, len, pgoff, flags) \
+	current->mm->get_unmapped_area(file, addr, len, pgoff, flags)
+#endif
+
+/*
+ * Mapping a PFN with a PMD needs pmd_special() (6.12; the architecture says
+ * CONFIG_ARCH_SUPPORTS_PMD_PFNMAP), and huge mode's handler is written for
+ * the ->huge_fault that takes an order (6.6).
+ */
+#if defined(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) && \
+	defined(MMAPDEMO_HAVE_HUGE_FAULT_ORDER)
+#define MMAPDEMO_HAVE_HUGE_PFNMAP
+#endif
 
 /*
  * The highest order the page allocator hands out.  MAX_ORDER changed meaning

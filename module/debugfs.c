@@ -4,7 +4,8 @@
  *
  *	/sys/kernel/debug/mmapdemo/{opens,mmaps_<mode>,faults,eager_pages,
  *				   live_vmas,bytes_read,bytes_written,
- *				   vma_lock_faults,around_pages}
+ *				   vma_lock_faults,around_pages,huge_faults,
+ *				   huge_fallbacks}
  *
  * The same numbers come from the MMAPDEMO_IOC_STATS ioctl.
  */
@@ -50,6 +51,8 @@ void mmapdemo_debugfs_init(struct mmapdemo_dev *md)
 	mmapdemo_debugfs_counter(dir, "bytes_written", &c->bytes_written);
 	mmapdemo_debugfs_counter(dir, "vma_lock_faults", &c->vma_lock_faults);
 	mmapdemo_debugfs_counter(dir, "around_pages", &c->around_pages);
+	mmapdemo_debugfs_counter(dir, "huge_faults", &c->huge_faults);
+	mmapdemo_debugfs_counter(dir, "huge_fallbacks", &c->huge_fallbacks);
 }
 
 void mmapdemo_debugfs_exit(struct mmapdemo_dev *md)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmapdemo - a device whose mmap() builds page tables eagerly or lazily
+ * mmapdemo - a device whose mmap() builds page tables eagerly or lazily,
+ * with PFNs or struct pages, 4 KiB or 2 MiB at a time
  *
  * The driver allocates a buffer at load and lets processes map it through
  * /dev/mmapdemo in one of these modes:
@@ -11,6 +12,8 @@
  *   insert  mmap() maps every struct page with vm_insert_pages() (insert.c)
  *   pfn     mmap() writes none; each first touch faults into the driver,
  *           which writes the PTE with vmf_insert_pfn() (pfn.c)
+ *   huge    as pfn, but one fault maps 2 MiB with a PMD where the mapping
+ *           and the buffer allow it (huge.c)
  *
  * From userspace:
  *
@@ -62,7 +65,7 @@ static const struct kernel_param_ops mmapdemo_param_mode_ops = {
 	.get = mmapdemo_param_mode_get,
 };
 module_param_cb(mode, &mmapdemo_param_mode_ops, &mmapdemo_default_mode, 0644);
-MODULE_PARM_DESC(mode, "mode of newly opened files: remap, fault, insert or pfn (default fault)");
+MODULE_PARM_DESC(mode, "mode of newly opened files: remap, fault, insert, pfn or huge (default fault)");
 
 static struct mmapdemo_dev *mmapdemo_from_misc(struct miscdevice *misc)
 {
@@ -141,6 +144,7 @@ static int mmapdemo_ioctl_info(struct mmapdemo_dev *md, void __user *argp)
 		.chunks = md->buf.nr_chunks,
 		.max_order = md->buf.max_order,
 		.default_mode = READ_ONCE(mmapdemo_default_mode),
+		.huge_pages = mmapdemo_huge_pages(&md->buf),
 	};
 
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
@@ -179,6 +183,8 @@ static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp,
 		.bytes_written = atomic64_read(&c->bytes_written),
 		.vma_lock_faults = atomic64_read(&c->vma_lock_faults),
 		.around_pages = atomic64_read(&c->around_pages),
+		.huge_faults = atomic64_read(&c->huge_faults),
+		.huge_fallbacks = atomic64_read(&c->huge_fallbacks),
 	};
 	unsigned int mode;
 
@@ -226,6 +232,7 @@ static const struct file_operations mmapdemo_fops = {
 	.write_iter	= mmapdemo_write_iter,
 	.llseek		= mmapdemo_llseek,
 	.mmap		= mmapdemo_mmap,
+	.get_unmapped_area = mmapdemo_get_unmapped_area,
 	.unlocked_ioctl	= mmapdemo_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
@@ -290,5 +297,5 @@ static void __exit mmapdemo_exit(void)
 }
 module_exit(mmapdemo_exit);
 
-MODULE_DESCRIPTION("A device whose mmap builds page tables eagerly (remap) or lazily (fault)");
+MODULE_DESCRIPTION("A device whose mmap() builds page tables five ways: remap, fault, insert, pfn, huge");
 MODULE_LICENSE("GPL");

@@ -14,7 +14,7 @@
 
 #include "compat.h"
 
-#define MMAPDEMO_NR_MODES	(MMAPDEMO_MODE_PFN + 1)
+#define MMAPDEMO_NR_MODES	(MMAPDEMO_MODE_HUGE + 1)
 
 /*
  * One physically contiguous piece of the buffer.  It was allocated as one
@@ -51,6 +51,8 @@ struct mmapdemo_counters {
 	atomic64_t bytes_written;
 	atomic64_t vma_lock_faults;
 	atomic64_t around_pages;
+	atomic64_t huge_faults;
+	atomic64_t huge_fallbacks;
 };
 
 struct mmapdemo_dev {
@@ -58,6 +60,14 @@ struct mmapdemo_dev {
 	struct mmapdemo_buf buf;
 	struct mmapdemo_counters stats;
 	struct dentry *debugfs;
+};
+
+/* What huge mode's fault handler did, for its trace event. */
+enum mmapdemo_huge_result {
+	MMAPDEMO_HUGE_MAPPED,		/* one PMD maps the 2 MiB */
+	MMAPDEMO_HUGE_NO_ROOM,		/* the 2 MiB are not all in the VMA */
+	MMAPDEMO_HUGE_MISALIGNED,	/* address and offset disagree mod 2 MiB */
+	MMAPDEMO_HUGE_FRAGMENTED,	/* no 2 MiB chunk of the buffer there */
 };
 
 /* Per open file: file->private_data. */
@@ -98,6 +108,9 @@ void mmapdemo_debugfs_exit(struct mmapdemo_dev *md);
 const char *mmapdemo_mode_name(unsigned int mode);
 int mmapdemo_mode_parse(const char *name);
 int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long mmapdemo_get_unmapped_area(struct file *file, unsigned long addr,
+					 unsigned long len, unsigned long pgoff,
+					 unsigned long flags);
 void mmapdemo_vma_open(struct vm_area_struct *vma);
 void mmapdemo_vma_close(struct vm_area_struct *vma);
 
@@ -111,8 +124,21 @@ int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
 int mmapdemo_fault_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
 int mmapdemo_insert_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
 int mmapdemo_pfn_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+int mmapdemo_huge_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
 
 /* fault.c: hand the core the page at vmf->pgoff (fault and insert modes) */
 vm_fault_t mmapdemo_fault(struct vm_fault *vmf);
+
+/* pfn.c: a VM_PFNMAP VMA whose faults insert PFNs (pfn and huge modes) */
+int mmapdemo_pfn_prepare(struct vm_area_struct *vma);
+vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf);
+
+/* huge.c: where huge mode's mappings go, and what it can map 2 MiB at a time */
+unsigned long mmapdemo_huge_get_unmapped_area(struct file *file,
+					      unsigned long addr,
+					      unsigned long len,
+					      unsigned long pgoff,
+					      unsigned long flags);
+unsigned long mmapdemo_huge_pages(const struct mmapdemo_buf *buf);
 
 #endif /* _MMAPDEMO_H */

@@ -12,8 +12,8 @@
 #include "mmapdemo.h"
 #include "trace.h"
 
-/* Map the page at vmf->pgoff by its frame number. */
-static vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf)
+/* Map the page at vmf->pgoff by its frame number (pfn and huge modes). */
+vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf)
 {
 	struct mmapdemo_dev *md = vmf->vma->vm_private_data;
 	struct page *page = mmapdemo_buf_page(&md->buf, vmf->pgoff);
@@ -46,7 +46,7 @@ static const struct vm_operations_struct mmapdemo_pfn_vm_ops = {
 };
 
 /* Make @vma a PFN map whose fault handlers insert PFNs. */
-static int mmapdemo_pfn_prepare(struct vm_area_struct *vma)
+int mmapdemo_pfn_prepare(struct vm_area_struct *vma)
 {
 	int ret = mmapdemo_pfnmap_private(vma);
 

@@ -18,20 +18,22 @@
 #include <linux/mmapdemo.h>
 #include <linux/tracepoint.h>
 
-#include "compat.h"
+#include "mmapdemo.h"
 
 /* Export the values, so that trace-cmd and perf can print the names too. */
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_REMAP);
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_FAULT);
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_INSERT);
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_PFN);
+TRACE_DEFINE_ENUM(MMAPDEMO_MODE_HUGE);
 
 #define mmapdemo_show_mode(mode)				\
 	__print_symbolic(mode,					\
 			 { MMAPDEMO_MODE_REMAP, "remap" },	\
 			 { MMAPDEMO_MODE_FAULT, "fault" },	\
 			 { MMAPDEMO_MODE_INSERT, "insert" },	\
-			 { MMAPDEMO_MODE_PFN, "pfn" })
+			 { MMAPDEMO_MODE_PFN, "pfn" },		\
+			 { MMAPDEMO_MODE_HUGE, "huge" })
 
 TRACE_EVENT(mmapdemo_mmap,
 	    TP_PROTO(unsigned int mode, struct vm_area_struct *vma, int ret),
@@ -82,10 +84,46 @@ DEFINE_EVENT(mmapdemo_page_fault, mmapdemo_fault,
 	     TP_ARGS(vmf, pfn, ret)
 );
 
-/* pfn mode: ->fault writes the PTE of a PFN. */
+/* pfn mode, and huge mode's 4 KiB faults: ->fault writes a PFN's PTE. */
 DEFINE_EVENT(mmapdemo_page_fault, mmapdemo_pfn_fault,
 	     TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
 	     TP_ARGS(vmf, pfn, ret)
+);
+
+TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_MAPPED);
+TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_NO_ROOM);
+TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_MISALIGNED);
+TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_FRAGMENTED);
+
+/*
+ * huge mode's 2 MiB fault handler: the block around the address, where it
+ * starts in the buffer and in memory, and either one PMD mapping it or the
+ * reason for falling back to 4 KiB pages.
+ */
+TRACE_EVENT(mmapdemo_huge_fault,
+	    TP_PROTO(struct vm_fault *vmf, unsigned long pgoff, unsigned long pfn,
+		     enum mmapdemo_huge_result result, vm_fault_t ret),
+	    TP_ARGS(vmf, pgoff, pfn, result, ret),
+	    TP_STRUCT__entry(__field(unsigned long, address)
+			     __field(unsigned long, pgoff)
+			     __field(unsigned long, pfn)
+			     __field(unsigned int, result)
+			     __field(unsigned int, ret)
+			     __field(bool, vma_lock)),
+	    TP_fast_assign(__entry->address = vmf->address & PMD_MASK;
+			   __entry->pgoff = pgoff;
+			   __entry->pfn = pfn;
+			   __entry->result = result;
+			   __entry->ret = (__force unsigned int)ret;
+			   __entry->vma_lock = mmapdemo_vma_locked(vmf);),
+	    TP_printk("address=%#lx pgoff=%lu pfn=%#lx result=%s ret=%#x lock=%s",
+		      __entry->address, __entry->pgoff, __entry->pfn,
+		      __print_symbolic(__entry->result,
+				       { MMAPDEMO_HUGE_MAPPED, "mapped" },
+				       { MMAPDEMO_HUGE_NO_ROOM, "fallback-vma" },
+				       { MMAPDEMO_HUGE_MISALIGNED, "fallback-align" },
+				       { MMAPDEMO_HUGE_FRAGMENTED, "fallback-chunk" }),
+		      __entry->ret, __entry->vma_lock ? "vma" : "mmap")
 );
 
 /*
