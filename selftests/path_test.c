@@ -172,6 +172,38 @@ TEST_F(mmapdemo, last_page_maps)
 	munmap(p, self->page);
 }
 
+/*
+ * The core counts the mappings of a struct page (its mapcount, which
+ * /proc/kpagecount shows) as PTEs come and go, whoever wrote them: the
+ * core for ->fault, vm_insert_pages() for insert and fault-around.  A PFN
+ * map is a hole to pagemap, so there is no frame number to look at.
+ */
+TEST_F(mmapdemo, mapcount_follows_mappings_of_page_maps)
+{
+	size_t len = 4 * self->page;
+	unsigned char *a = map_shared(self, len, 0), *b;
+	unsigned long pfn;
+
+	ASSERT_NE(MAP_FAILED, a);
+	touch_pages(a, len);
+	pfn = page_pfn(a + self->page);
+	EXPECT_EQ(expect_present(variant, 1), !!pfn);
+	if (!pfn) {
+		munmap(a, len);
+		return;
+	}
+	EXPECT_EQ(1, page_mapcount(pfn));
+	b = map_shared(self, len, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	touch_pages(b, len);
+	EXPECT_EQ(pfn, page_pfn(b + self->page));
+	EXPECT_EQ(2, page_mapcount(pfn));
+	ASSERT_EQ(0, munmap(a, len));
+	EXPECT_EQ(1, page_mapcount(pfn));
+	ASSERT_EQ(0, munmap(b, len));
+	EXPECT_EQ(0, page_mapcount(pfn));
+}
+
 /* Two mappings of one range are two views of the same memory. */
 TEST_F(mmapdemo, two_mappings_see_each_others_writes)
 {
