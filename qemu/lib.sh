@@ -372,8 +372,10 @@ boot_guest() {
 ## Verdict
 
 # control_value FILE KEY: the value of the "KEY value" line qemu/init wrote.
+# awk reads to the end: exiting at the match would leave tr writing into a
+# closed pipe when the dmesg dump behind it is large, and fail with SIGPIPE.
 control_value() {
-	tr -d '\r' <"$1" | awk -v key="$2" '$1 == key { sub(/^[^ ]* ?/, ""); print; exit }'
+	tr -d '\r' <"$1" | awk -v key="$2" '$1 == key && !found { sub(/^[^ ]* ?/, ""); print; found = 1 }'
 }
 
 # The kernel log of a run: the guest's dmesg dump, then the console lines that
