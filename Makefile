@@ -2,7 +2,7 @@
 #
 #   make               module and tools for the running kernel (or KDIR=)
 #   make check         boot each kernel of the matrix in QEMU and run every test
-#   make demo          boot a kernel in QEMU and show both mapping modes
+#   make demo          boot a kernel in QEMU and show every mapping mode
 #   make shell         an interactive guest with the module loaded
 #   make clean         remove build output (keeps downloaded kernels)
 #   make distclean     also remove downloaded kernels
