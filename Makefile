@@ -4,7 +4,7 @@
 #   make check         boot each kernel of the matrix in QEMU and run every test
 #   make debug-kernel  build the debug kernel (KASAN, lockdep, kmemleak, ...), once
 #   make check-debug   run every test on the debug kernel
-#   make demo          boot a kernel in QEMU and show both mapping modes
+#   make demo          boot a kernel in QEMU and show every mapping mode
 #   make bench         boot a kernel in QEMU, benchmark every mode against the
 #                      kernel's own memory; table, .cache/bench/bench.{csv,png}
 #   make shell         an interactive guest with the module loaded

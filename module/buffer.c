@@ -14,9 +14,22 @@
 #include "mmapdemo.h"
 
 /*
+ * How hard to try for a block of 2^@order pages.  Order 0 must succeed if
+ * anything can, and a PMD's worth (2 MiB) is worth compaction because huge
+ * mode maps such a block with one PMD.  Other orders are only tried lightly
+ * (no retries), since smaller blocks will do as well.
+ */
+static gfp_t mmapdemo_alloc_effort(unsigned int order)
+{
+	if (!order || order == MMAPDEMO_PMD_ORDER)
+		return __GFP_RETRY_MAYFAIL;
+	return __GFP_NORETRY;
+}
+
+/*
  * Allocate a zeroed block of at most 2^*order pages, trying smaller orders
- * until one succeeds; *order is set to the order obtained.  High orders are
- * only attempted lightly (no retries, no warning) because smaller ones will do.
+ * until one succeeds (quietly: __GFP_NOWARN); *order is set to the order
+ * obtained.
  */
 static struct page *mmapdemo_alloc_block(unsigned int *order)
 {
@@ -28,8 +41,7 @@ static struct page *mmapdemo_alloc_block(unsigned int *order)
 	struct page *page;
 
 	for (;; (*order)--) {
-		page = alloc_pages(*order ? gfp | __GFP_NORETRY :
-				   gfp | __GFP_RETRY_MAYFAIL, *order);
+		page = alloc_pages(gfp | mmapdemo_alloc_effort(*order), *order);
 		if (page || !*order)
 			return page;
 	}
@@ -59,7 +71,10 @@ static int mmapdemo_buf_grow(struct mmapdemo_buf *buf, unsigned int *cap)
  * @nr_pages: its size, at least one page
  *
  * The order asked for never grows: once the allocator refuses an order,
- * asking again for the next chunk would only burn time in compaction.
+ * asking again for the next chunk would only burn time in compaction.  So
+ * the chunks come in falling order, each at a page index that is a multiple
+ * of its size, and those of PMD size or more make up the start of the
+ * buffer (@buf->pmd_pages pages).
  */
 int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages)
 {
@@ -92,6 +107,8 @@ int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages)
 		buf->nr_chunks++;
 		buf->max_order = max(buf->max_order, order);
 		done += 1UL << order;
+		if (order >= MMAPDEMO_PMD_ORDER)
+			buf->pmd_pages = done;
 		buf->nr_pages = done;
 	}
 	buf->chunks[buf->nr_chunks].page = NULL;

@@ -8,6 +8,8 @@
 
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 
 #ifndef MMAPDEMO_HAVE_VM_FLAGS_SET
 /* Before 6.3, vm_flags was written directly. */
@@ -22,11 +24,43 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
+/* Per-VMA locks came in 6.4; before, every fault held mmap_lock. */
+static inline bool mmapdemo_vma_locked(const struct vm_fault *vmf)
+{
+#ifdef MMAPDEMO_HAVE_FAULT_FLAG_VMA_LOCK
+	return vmf->flags & FAULT_FLAG_VMA_LOCK;
+#else
+	return false;
+#endif
+}
+
+/* The default placement of a mapping, for a file that has its own. */
+#ifdef MMAPDEMO_HAVE_MM_GET_UNMAPPED_AREA
+#define mmapdemo_default_unmapped_area(file, addr, len, pgoff, flags) \
+	mm_get_unmapped_area(current->mm, file, addr, len, pgoff, flags)
+#else
+#define mmapdemo_default_unmapped_area(file, addr, len, pgoff, flags) \
+	current->mm->get_unmapped_area(file, addr, len, pgoff, flags)
+#endif
+
+/*
+ * Mapping a PFN with a PMD needs pmd_special() (6.12; the architecture says
+ * CONFIG_ARCH_SUPPORTS_PMD_PFNMAP), and huge mode's handler is written for
+ * the ->huge_fault that takes an order (6.6).
+ */
+#if defined(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) && \
+	defined(MMAPDEMO_HAVE_HUGE_FAULT_ORDER)
+#define MMAPDEMO_HAVE_HUGE_PFNMAP
+#endif
+
 /*
  * The highest order the page allocator hands out.  MAX_ORDER changed meaning
  * in 6.4 and was renamed in 6.8; MAX_ORDER_NR_PAGES has always been the size
  * of the largest block.
  */
 #define MMAPDEMO_MAX_ORDER	ilog2(MAX_ORDER_NR_PAGES)
+
+/* The order of a PMD's worth of pages; PMD_ORDER came in 6.7. */
+#define MMAPDEMO_PMD_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 
 #endif /* _MMAPDEMO_COMPAT_H */

@@ -3,7 +3,9 @@
  * The driver's counters in debugfs, one number a file, root-only:
  *
  *	/sys/kernel/debug/mmapdemo/{opens,mmaps_<mode>,faults,eager_pages,
- *				   live_vmas,bytes_read,bytes_written}
+ *				   live_vmas,bytes_read,bytes_written,
+ *				   vma_lock_faults,around_pages,huge_faults,
+ *				   huge_fallbacks}
  *
  * The same numbers come from the MMAPDEMO_IOC_STATS ioctl.
  */
@@ -47,6 +49,10 @@ void mmapdemo_debugfs_init(struct mmapdemo_dev *md)
 	mmapdemo_debugfs_counter(dir, "live_vmas", &c->live_vmas);
 	mmapdemo_debugfs_counter(dir, "bytes_read", &c->bytes_read);
 	mmapdemo_debugfs_counter(dir, "bytes_written", &c->bytes_written);
+	mmapdemo_debugfs_counter(dir, "vma_lock_faults", &c->vma_lock_faults);
+	mmapdemo_debugfs_counter(dir, "around_pages", &c->around_pages);
+	mmapdemo_debugfs_counter(dir, "huge_faults", &c->huge_faults);
+	mmapdemo_debugfs_counter(dir, "huge_fallbacks", &c->huge_fallbacks);
 }
 
 void mmapdemo_debugfs_exit(struct mmapdemo_dev *md)

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmapdemo - a device whose mmap() builds page tables eagerly or lazily
+ * mmapdemo - a device whose mmap() builds page tables eagerly or lazily,
+ * with PFNs or struct pages, 4 KiB or 2 MiB at a time
  *
  * The driver allocates a buffer at load and lets processes map it through
- * /dev/mmapdemo in one of two modes:
+ * /dev/mmapdemo in one of these modes:
  *
- *   remap  mmap() writes every PTE at once with remap_pfn_range() (remap.c)
- *   fault  mmap() writes none; each first touch faults into the driver,
- *          which hands the page to the core MM (fault.c)
+ *   remap   mmap() writes every PTE at once with remap_pfn_range() (remap.c)
+ *   fault   mmap() writes none; each first touch faults into the driver,
+ *           which hands the page to the core MM (fault.c)
+ *   insert  mmap() maps every struct page with vm_insert_pages() (insert.c)
+ *   pfn     mmap() writes none; each first touch faults into the driver,
+ *           which writes the PTE with vmf_insert_pfn() (pfn.c)
+ *   huge    as pfn, but one fault maps 2 MiB with a PMD where the mapping
+ *           and the buffer allow it (huge.c)
  *
  * From userspace:
  *
@@ -59,7 +65,7 @@ static const struct kernel_param_ops mmapdemo_param_mode_ops = {
 	.get = mmapdemo_param_mode_get,
 };
 module_param_cb(mode, &mmapdemo_param_mode_ops, &mmapdemo_default_mode, 0644);
-MODULE_PARM_DESC(mode, "mode of newly opened files: remap or fault (default fault)");
+MODULE_PARM_DESC(mode, "mode of newly opened files: remap, fault, insert, pfn or huge (default fault)");
 
 static struct mmapdemo_dev *mmapdemo_from_misc(struct miscdevice *misc)
 {
@@ -138,12 +144,34 @@ static int mmapdemo_ioctl_info(struct mmapdemo_dev *md, void __user *argp)
 		.chunks = md->buf.nr_chunks,
 		.max_order = md->buf.max_order,
 		.default_mode = READ_ONCE(mmapdemo_default_mode),
+		.huge_pages = mmapdemo_huge_pages(&md->buf),
 	};
 
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp)
+/* struct mmapdemo_stats as it was first, up to bytes_written. */
+#define MMAPDEMO_STATS_SIZE_0	offsetofend(struct mmapdemo_stats, bytes_written)
+
+/*
+ * MMAPDEMO_IOC_STATS of any size the struct has had (its fields are only
+ * appended), or 0 if @cmd is not one of them.
+ */
+static size_t mmapdemo_stats_size(unsigned int cmd)
+{
+	size_t size = _IOC_SIZE(cmd);
+
+	if (_IOC_DIR(cmd) != _IOC_READ || _IOC_TYPE(cmd) != MMAPDEMO_IOC_MAGIC ||
+	    _IOC_NR(cmd) != _IOC_NR(MMAPDEMO_IOC_STATS))
+		return 0;
+	if (size < MMAPDEMO_STATS_SIZE_0 || size > sizeof(struct mmapdemo_stats) ||
+	    size % sizeof(__u64))
+		return 0;
+	return size;
+}
+
+static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp,
+				size_t size)
 {
 	struct mmapdemo_counters *c = &md->stats;
 	struct mmapdemo_stats stats = {
@@ -153,6 +181,10 @@ static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp)
 		.live_vmas = atomic64_read(&c->live_vmas),
 		.bytes_read = atomic64_read(&c->bytes_read),
 		.bytes_written = atomic64_read(&c->bytes_written),
+		.vma_lock_faults = atomic64_read(&c->vma_lock_faults),
+		.around_pages = atomic64_read(&c->around_pages),
+		.huge_faults = atomic64_read(&c->huge_faults),
+		.huge_fallbacks = atomic64_read(&c->huge_fallbacks),
 	};
 	unsigned int mode;
 
@@ -160,20 +192,22 @@ static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp)
 	for (mode = 0; mode < MMAPDEMO_NR_MODES; mode++)
 		stats.mmaps[mode] = atomic64_read(&c->mmaps[mode]);
 
-	return copy_to_user(argp, &stats, sizeof(stats)) ? -EFAULT : 0;
+	return copy_to_user(argp, &stats, size) ? -EFAULT : 0;
 }
 
 static long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mmapdemo_file *mf = file->private_data;
 	u32 __user *argp = (u32 __user *)arg;
+	size_t size = mmapdemo_stats_size(cmd);
 	u32 mode;
+
+	if (size)
+		return mmapdemo_ioctl_stats(mf->md, argp, size);
 
 	switch (cmd) {
 	case MMAPDEMO_IOC_INFO:
 		return mmapdemo_ioctl_info(mf->md, argp);
-	case MMAPDEMO_IOC_STATS:
-		return mmapdemo_ioctl_stats(mf->md, argp);
 	case MMAPDEMO_IOC_GET_MODE:
 		return put_user(READ_ONCE(mf->mode), argp);
 	case MMAPDEMO_IOC_SET_MODE:
@@ -198,6 +232,7 @@ static const struct file_operations mmapdemo_fops = {
 	.write_iter	= mmapdemo_write_iter,
 	.llseek		= mmapdemo_llseek,
 	.mmap		= mmapdemo_mmap,
+	.get_unmapped_area = mmapdemo_get_unmapped_area,
 	.unlocked_ioctl	= mmapdemo_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
@@ -262,5 +297,5 @@ static void __exit mmapdemo_exit(void)
 }
 module_exit(mmapdemo_exit);
 
-MODULE_DESCRIPTION("A device whose mmap builds page tables eagerly (remap) or lazily (fault)");
+MODULE_DESCRIPTION("A device whose mmap() builds page tables five ways: remap, fault, insert, pfn, huge");
 MODULE_LICENSE("GPL");

@@ -14,9 +14,17 @@
 static const struct mmapdemo_mode_desc {
 	const char *name;
 	int (*mmap)(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+	/* Where to place a mapping, if the mode has a preference. */
+	unsigned long (*get_unmapped_area)(struct file *file, unsigned long addr,
+					   unsigned long len, unsigned long pgoff,
+					   unsigned long flags);
 } mmapdemo_modes[MMAPDEMO_NR_MODES] = {
 	[MMAPDEMO_MODE_REMAP] = { "remap", mmapdemo_remap_mmap },
 	[MMAPDEMO_MODE_FAULT] = { "fault", mmapdemo_fault_mmap },
+	[MMAPDEMO_MODE_INSERT] = { "insert", mmapdemo_insert_mmap },
+	[MMAPDEMO_MODE_PFN] = { "pfn", mmapdemo_pfn_mmap },
+	[MMAPDEMO_MODE_HUGE] = { "huge", mmapdemo_huge_mmap,
+				 mmapdemo_huge_get_unmapped_area },
 };
 
 const char *mmapdemo_mode_name(unsigned int mode)
@@ -101,4 +109,21 @@ int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
 	atomic64_inc(&md->stats.mmaps[mode]);
 	mmapdemo_vma_open(vma);
 	return 0;
+}
+
+/*
+ * Before mmap(), the core asks where the mapping should go.  The mode read
+ * here may change before mmapdemo_mmap() reads it again; that only costs the
+ * new mode its preferred placement.
+ */
+unsigned long mmapdemo_get_unmapped_area(struct file *file, unsigned long addr,
+					 unsigned long len, unsigned long pgoff,
+					 unsigned long flags)
+{
+	struct mmapdemo_file *mf = file->private_data;
+	const struct mmapdemo_mode_desc *desc = &mmapdemo_modes[READ_ONCE(mf->mode)];
+
+	if (desc->get_unmapped_area)
+		return desc->get_unmapped_area(file, addr, len, pgoff, flags);
+	return mmapdemo_default_unmapped_area(file, addr, len, pgoff, flags);
 }

@@ -14,7 +14,7 @@
 
 #include "compat.h"
 
-#define MMAPDEMO_NR_MODES	2
+#define MMAPDEMO_NR_MODES	(MMAPDEMO_MODE_HUGE + 1)
 
 /*
  * One physically contiguous piece of the buffer.  It was allocated as one
@@ -29,13 +29,15 @@ struct mmapdemo_chunk {
 /*
  * The buffer: @nr_chunks chunks sorted by pgoff, followed by a sentinel
  * whose pgoff is @nr_pages, so chunk i spans [chunks[i].pgoff,
- * chunks[i + 1].pgoff).  Fixed from load to unload.
+ * chunks[i + 1].pgoff).  The first @pmd_pages pages are in chunks of at
+ * least a PMD's size.  Fixed from load to unload.
  */
 struct mmapdemo_buf {
 	struct mmapdemo_chunk *chunks;
 	unsigned int nr_chunks;
 	unsigned int max_order;
 	unsigned long nr_pages;
+	unsigned long pmd_pages;
 	size_t meta_bytes;
 };
 
@@ -47,6 +49,10 @@ struct mmapdemo_counters {
 	atomic64_t live_vmas;
 	atomic64_t bytes_read;
 	atomic64_t bytes_written;
+	atomic64_t vma_lock_faults;
+	atomic64_t around_pages;
+	atomic64_t huge_faults;
+	atomic64_t huge_fallbacks;
 };
 
 struct mmapdemo_dev {
@@ -56,11 +62,32 @@ struct mmapdemo_dev {
 	struct dentry *debugfs;
 };
 
+/* What huge mode's fault handler did, for its trace event. */
+enum mmapdemo_huge_result {
+	MMAPDEMO_HUGE_MAPPED,		/* one PMD maps the 2 MiB */
+	MMAPDEMO_HUGE_NO_ROOM,		/* the 2 MiB are not all in the VMA */
+	MMAPDEMO_HUGE_MISALIGNED,	/* address and offset disagree mod 2 MiB */
+	MMAPDEMO_HUGE_FRAGMENTED,	/* no 2 MiB chunk of the buffer there */
+};
+
 /* Per open file: file->private_data. */
 struct mmapdemo_file {
 	struct mmapdemo_dev *md;
 	u32 mode;		/* enum mmapdemo_mode of the next mmap() */
 };
+
+/*
+ * Count a fault handler's success (@md's faults counter), and whether it ran
+ * under the per-VMA lock: without ->map_pages, the core does not call
+ * ->fault under that lock but retries the whole fault under mmap_lock.
+ */
+static inline void mmapdemo_count_fault(struct mmapdemo_dev *md,
+					const struct vm_fault *vmf)
+{
+	atomic64_inc(&md->stats.faults);
+	if (mmapdemo_vma_locked(vmf))
+		atomic64_inc(&md->stats.vma_lock_faults);
+}
 
 /* buffer.c */
 int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages);
@@ -81,11 +108,37 @@ void mmapdemo_debugfs_exit(struct mmapdemo_dev *md);
 const char *mmapdemo_mode_name(unsigned int mode);
 int mmapdemo_mode_parse(const char *name);
 int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long mmapdemo_get_unmapped_area(struct file *file, unsigned long addr,
+					 unsigned long len, unsigned long pgoff,
+					 unsigned long flags);
 void mmapdemo_vma_open(struct vm_area_struct *vma);
 void mmapdemo_vma_close(struct vm_area_struct *vma);
 
-/* remap.c, fault.c: set up @vma for one mode, after mmapdemo_mmap() checks */
+/* pfnmap.c: what the modes that map PFNs share */
+int mmapdemo_pfnmap_private(struct vm_area_struct *vma);
+int mmapdemo_pfnmap_access(struct vm_area_struct *vma, unsigned long addr,
+			   void *buf, int len, int write);
+
+/* One file per mode: set up @vma, after mmapdemo_mmap() checked it. */
 int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
 int mmapdemo_fault_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+int mmapdemo_insert_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+int mmapdemo_pfn_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+int mmapdemo_huge_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+
+/* fault.c: hand the core the page at vmf->pgoff (fault and insert modes) */
+vm_fault_t mmapdemo_fault(struct vm_fault *vmf);
+
+/* pfn.c: a VM_PFNMAP VMA whose faults insert PFNs (pfn and huge modes) */
+int mmapdemo_pfn_prepare(struct vm_area_struct *vma);
+vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf);
+
+/* huge.c: where huge mode's mappings go, and what it can map 2 MiB at a time */
+unsigned long mmapdemo_huge_get_unmapped_area(struct file *file,
+					      unsigned long addr,
+					      unsigned long len,
+					      unsigned long pgoff,
+					      unsigned long flags);
+unsigned long mmapdemo_huge_pages(const struct mmapdemo_buf *buf);
 
 #endif /* _MMAPDEMO_H */

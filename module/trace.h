@@ -18,14 +18,22 @@
 #include <linux/mmapdemo.h>
 #include <linux/tracepoint.h>
 
+#include "mmapdemo.h"
+
 /* Export the values, so that trace-cmd and perf can print the names too. */
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_REMAP);
 TRACE_DEFINE_ENUM(MMAPDEMO_MODE_FAULT);
+TRACE_DEFINE_ENUM(MMAPDEMO_MODE_INSERT);
+TRACE_DEFINE_ENUM(MMAPDEMO_MODE_PFN);
+TRACE_DEFINE_ENUM(MMAPDEMO_MODE_HUGE);
 
 #define mmapdemo_show_mode(mode)				\
 	__print_symbolic(mode,					\
 			 { MMAPDEMO_MODE_REMAP, "remap" },	\
-			 { MMAPDEMO_MODE_FAULT, "fault" })
+			 { MMAPDEMO_MODE_FAULT, "fault" },	\
+			 { MMAPDEMO_MODE_INSERT, "insert" },	\
+			 { MMAPDEMO_MODE_PFN, "pfn" },		\
+			 { MMAPDEMO_MODE_HUGE, "huge" })
 
 TRACE_EVENT(mmapdemo_mmap,
 	    TP_PROTO(unsigned int mode, struct vm_area_struct *vma, int ret),
@@ -48,19 +56,120 @@ TRACE_EVENT(mmapdemo_mmap,
 		      __entry->ret)
 );
 
-TRACE_EVENT(mmapdemo_fault,
-	    TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
-	    TP_ARGS(vmf, pfn, ret),
+/*
+ * A fault handler that maps 4 KiB: the page, its frame number, the result,
+ * and which lock the core held (the VMA's own, or mmap_lock).
+ */
+DECLARE_EVENT_CLASS(mmapdemo_page_fault,
+		    TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
+		    TP_ARGS(vmf, pfn, ret),
+		    TP_STRUCT__entry(__field(unsigned long, address)
+				     __field(unsigned long, pgoff)
+				     __field(unsigned long, pfn)
+				     __field(unsigned int, ret)
+				     __field(bool, vma_lock)),
+		    TP_fast_assign(__entry->address = vmf->address;
+				   __entry->pgoff = vmf->pgoff;
+				   __entry->pfn = pfn;
+				   __entry->ret = (__force unsigned int)ret;
+				   __entry->vma_lock = mmapdemo_vma_locked(vmf);),
+		    TP_printk("address=%#lx pgoff=%lu pfn=%#lx ret=%#x lock=%s",
+			      __entry->address, __entry->pgoff, __entry->pfn,
+			      __entry->ret, __entry->vma_lock ? "vma" : "mmap")
+);
+
+/* fault and insert modes: ->fault hands the core a page. */
+DEFINE_EVENT(mmapdemo_page_fault, mmapdemo_fault,
+	     TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
+	     TP_ARGS(vmf, pfn, ret)
+);
+
+/* pfn mode, and huge mode's 4 KiB faults: ->fault writes a PFN's PTE. */
+DEFINE_EVENT(mmapdemo_page_fault, mmapdemo_pfn_fault,
+	     TP_PROTO(struct vm_fault *vmf, unsigned long pfn, vm_fault_t ret),
+	     TP_ARGS(vmf, pfn, ret)
+);
+
+TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_MAPPED);
+TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_NO_ROOM);
+TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_MISALIGNED);
+TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_FRAGMENTED);
+
+/*
+ * huge mode's 2 MiB fault handler: the block around the address, where it
+ * starts in the buffer and in memory, and either one PMD mapping it or the
+ * reason for falling back to 4 KiB pages.
+ */
+TRACE_EVENT(mmapdemo_huge_fault,
+	    TP_PROTO(struct vm_fault *vmf, unsigned long pgoff, unsigned long pfn,
+		     enum mmapdemo_huge_result result, vm_fault_t ret),
+	    TP_ARGS(vmf, pgoff, pfn, result, ret),
 	    TP_STRUCT__entry(__field(unsigned long, address)
 			     __field(unsigned long, pgoff)
 			     __field(unsigned long, pfn)
-			     __field(unsigned int, ret)),
+			     __field(unsigned int, result)
+			     __field(unsigned int, ret)
+			     __field(bool, vma_lock)),
+	    TP_fast_assign(__entry->address = vmf->address & PMD_MASK;
+			   __entry->pgoff = pgoff;
+			   __entry->pfn = pfn;
+			   __entry->result = result;
+			   __entry->ret = (__force unsigned int)ret;
+			   __entry->vma_lock = mmapdemo_vma_locked(vmf);),
+	    TP_printk("address=%#lx pgoff=%lu pfn=%#lx result=%s ret=%#x lock=%s",
+		      __entry->address, __entry->pgoff, __entry->pfn,
+		      __print_symbolic(__entry->result,
+				       { MMAPDEMO_HUGE_MAPPED, "mapped" },
+				       { MMAPDEMO_HUGE_NO_ROOM, "fallback-vma" },
+				       { MMAPDEMO_HUGE_MISALIGNED, "fallback-align" },
+				       { MMAPDEMO_HUGE_FRAGMENTED, "fallback-chunk" }),
+		      __entry->ret, __entry->vma_lock ? "vma" : "mmap")
+);
+
+/*
+ * fault mode's fault-around: the window [start, end] of buffer pages the
+ * core offered around a read fault, how many had no PTE and were mapped,
+ * and whether that settled the fault (or ->fault is called next).
+ */
+TRACE_EVENT(mmapdemo_map_pages,
+	    TP_PROTO(struct vm_fault *vmf, unsigned long start,
+		     unsigned long end, unsigned long mapped, bool hit),
+	    TP_ARGS(vmf, start, end, mapped, hit),
+	    TP_STRUCT__entry(__field(unsigned long, address)
+			     __field(unsigned long, pgoff)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(unsigned long, mapped)
+			     __field(bool, hit)
+			     __field(bool, vma_lock)),
 	    TP_fast_assign(__entry->address = vmf->address;
 			   __entry->pgoff = vmf->pgoff;
-			   __entry->pfn = pfn;
-			   __entry->ret = (__force unsigned int)ret;),
-	    TP_printk("address=%#lx pgoff=%lu pfn=%#lx ret=%#x",
-		      __entry->address, __entry->pgoff, __entry->pfn,
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->mapped = mapped;
+			   __entry->hit = hit;
+			   __entry->vma_lock = mmapdemo_vma_locked(vmf);),
+	    TP_printk("address=%#lx pgoff=%lu window=%lu-%lu mapped=%lu fault=%s lock=%s",
+		      __entry->address, __entry->pgoff, __entry->start,
+		      __entry->end, __entry->mapped,
+		      __entry->hit ? "done" : "next", __entry->vma_lock ? "vma" : "mmap")
+);
+
+/* One batch of vm_insert_pages() in the insert mode's mmap(). */
+TRACE_EVENT(mmapdemo_insert,
+	    TP_PROTO(unsigned long address, unsigned long pgoff,
+		     unsigned long pages, int ret),
+	    TP_ARGS(address, pgoff, pages, ret),
+	    TP_STRUCT__entry(__field(unsigned long, address)
+			     __field(unsigned long, pgoff)
+			     __field(unsigned long, pages)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->address = address;
+			   __entry->pgoff = pgoff;
+			   __entry->pages = pages;
+			   __entry->ret = ret;),
+	    TP_printk("address=%#lx pgoff=%lu pages=%lu ret=%d",
+		      __entry->address, __entry->pgoff, __entry->pages,
 		      __entry->ret)
 );
 

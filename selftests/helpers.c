@@ -7,14 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
 
 #define PM_PRESENT	(1ULL << 63)
+#define PM_PFN_MASK	((1ULL << 55) - 1)
+#define PARAMS		"/sys/module/mmapdemo/parameters/"
 
 size_t page_size(void)
 {
@@ -35,12 +39,229 @@ int device_stats(int fd, struct mmapdemo_stats *st)
 	return ioctl(fd, MMAPDEMO_IOC_STATS, st) ? -errno : 0;
 }
 
+/* The number in the file at @path, or -1. */
+static long read_long(const char *path)
+{
+	long val = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &val) != 1)
+			val = -1;
+		fclose(f);
+	}
+	return val;
+}
+
+unsigned long pmd_pages(void)
+{
+	long size = read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+
+	return (size > 0 ? (size_t)size : 2UL << 20) / page_size();
+}
+
+long lazy_pages(const struct mmapdemo_stats *before,
+		const struct mmapdemo_stats *after)
+{
+	return (after->faults - before->faults) +
+	       (after->around_pages - before->around_pages) +
+	       (after->huge_faults - before->huge_faults) * pmd_pages();
+}
+
+long driver_lazy_pages(int fd)
+{
+	static const struct mmapdemo_stats zero;
+	struct mmapdemo_stats st;
+
+	return device_stats(fd, &st) ? -1 : lazy_pages(&zero, &st);
+}
+
+unsigned long fault_around_pages(void)
+{
+	long bytes = read_long("/sys/kernel/debug/fault_around_bytes");
+
+	return bytes > 0 ? bytes / page_size() : 16;
+}
+
+int read_param(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len < 0)
+		return -errno;
+	buf[len] = '\0';
+	return 0;
+}
+
+int write_param(const char *name, const char *val)
+{
+	char path[128];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = write(fd, val, strlen(val));
+	close(fd);
+	return len < 0 ? -errno : 0;
+}
+
+bool kernel_has_per_vma_locks(void)
+{
+	struct utsname u;
+	int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	/* CONFIG_PER_VMA_LOCK is always on for x86-64 SMP since 6.4. */
+	return !strcmp(u.machine, "x86_64") &&
+	       (major > 6 || (major == 6 && minor >= 4));
+}
+
+void *reserve(size_t len)
+{
+	return mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+void *reserve_aligned(size_t len, size_t align)
+{
+	unsigned char *area = reserve(len + align), *p;
+	size_t head;
+
+	if (area == MAP_FAILED)
+		return area;
+	p = (unsigned char *)(((uintptr_t)area + align - 1) & ~(uintptr_t)(align - 1));
+	head = p - area;
+	if (head)
+		munmap(area, head);
+	munmap(p + len, align - head);
+	return p;
+}
+
+/* Minor faults for reading pages [lo, hi) of one page table, in order. */
+static long table_faults(unsigned long first, unsigned long end,
+			 unsigned long table_end, unsigned long window,
+			 unsigned long lo, unsigned long hi)
+{
+	unsigned long pos = lo, from, to;
+	long faults = 0;
+
+	while (pos < hi) {
+		faults++;
+		/* As do_fault_around(): aligned, cut to the VMA and the table. */
+		from = pos / window * window;
+		if (from < first)
+			from = first;
+		to = from + window;
+		if (to > table_end)
+			to = table_end;
+		if (to > end)
+			to = end;
+		pos = to > pos ? to : pos + 1;
+	}
+	return faults;
+}
+
+void read_fault_range(const struct fault_model *m, const void *addr,
+		      unsigned long pgoff, unsigned long nr, long *min, long *max)
+{
+	unsigned long pmd = pmd_pages(), first = (uintptr_t)addr / page_size();
+	unsigned long end = first + nr, table, table_end, lo, hi, off;
+	long fresh, warm;
+
+	*min = *max = 0;
+	if (m->eager)
+		return;
+	for (table = first / pmd * pmd; table < end; table += pmd) {
+		table_end = table + pmd;
+		lo = table > first ? table : first;
+		hi = table_end < end ? table_end : end;
+		off = pgoff + (table - first);
+		/* A whole table of the mapping: no other mapping shares it. */
+		if (lo == table && hi == table_end) {
+			if (table >= first && !(off % pmd) && off + pmd <= m->huge_pages) {
+				++*min;
+				++*max;
+				continue;
+			}
+			fresh = 1 + table_faults(first, end, table_end, m->window,
+						 lo + 1, hi);
+			*min += m->window > 1 ? fresh : hi - lo;
+			*max += m->window > 1 ? fresh : hi - lo;
+			continue;
+		}
+		warm = table_faults(first, end, table_end, m->window, lo, hi);
+		fresh = 1 + table_faults(first, end, table_end, m->window, lo + 1, hi);
+		*min += warm < fresh ? warm : fresh;
+		*max += warm < fresh ? fresh : warm;
+	}
+}
+
 void touch_pages(const volatile unsigned char *p, size_t len)
 {
 	size_t i, page = page_size();
 
 	for (i = 0; i < len; i += page)
 		(void)p[i];
+}
+
+unsigned long page_pfn(const void *addr)
+{
+	off_t off = (uintptr_t)addr / page_size() * sizeof(uint64_t);
+	uint64_t entry = 0;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &entry, sizeof(entry), off) != sizeof(entry))
+		entry = 0;
+	close(fd);
+	return entry & PM_PRESENT ? entry & PM_PFN_MASK : 0;
+}
+
+long page_mapcount(unsigned long pfn)
+{
+	uint64_t count;
+	int fd;
+
+	fd = open("/proc/kpagecount", O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &count, sizeof(count), pfn * sizeof(count)) != sizeof(count)) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return count;
+}
+
+long vmstat(const char *key)
+{
+	char line[128], name[64];
+	long val;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %ld", name, &val) == 2 && !strcmp(name, key)) {
+			fclose(f);
+			return val;
+		}
+	}
+	fclose(f);
+	return -1;
 }
 
 long pages_present(const void *addr, unsigned long nr)

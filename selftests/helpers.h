@@ -15,8 +15,59 @@ size_t page_size(void);
 long minor_faults(void);
 int device_stats(int fd, struct mmapdemo_stats *st);
 
+/* Pages one PMD maps (hpage_pmd_size), 512 with 4 KiB pages on x86-64. */
+unsigned long pmd_pages(void);
+/*
+ * Pages the driver mapped lazily between two readings of its counters: by
+ * its fault handlers (4 KiB or a PMD's worth each) and by fault-around.
+ */
+long lazy_pages(const struct mmapdemo_stats *before,
+		const struct mmapdemo_stats *after);
+/* lazy_pages() from now on: the counters of @fd, or -1. */
+long driver_lazy_pages(int fd);
+
+/* The fault-around window in pages (fault_around_bytes), 16 if unknown. */
+unsigned long fault_around_pages(void);
+/* Read or write a module parameter of mmapdemo; 0 or -errno. */
+int read_param(const char *name, char *buf, size_t size);
+int write_param(const char *name, const char *val);
+/* Whether this kernel handles faults under per-VMA locks (x86-64, 6.4+). */
+bool kernel_has_per_vma_locks(void);
+/* Address space nothing else takes until it is mapped over (MAP_FIXED). */
+void *reserve(size_t len);
+/* A @len-byte hole that starts at a multiple of @align, or MAP_FAILED. */
+void *reserve_aligned(size_t len, size_t align);
+
+/*
+ * How a mapping's pages reach the page tables, for read_fault_range().
+ * @window: pages a read fault maps (fault-around), 1 without fault-around
+ * @huge_pages: pages at the start of the buffer mappable by PMD, 0 if none
+ */
+struct fault_model {
+	bool eager;
+	unsigned long window;
+	unsigned long huge_pages;
+};
+
+/*
+ * The minor faults that reading each page of a fresh mapping once, in
+ * order, takes: between *@min and *@max.  The mapping is @nr pages at
+ * @addr, from buffer page @pgoff on.  The bounds differ only where a page
+ * table the mapping shares with others may or may not exist already: a
+ * read fault in a new page table maps one page, not the window.
+ */
+void read_fault_range(const struct fault_model *m, const void *addr,
+		      unsigned long pgoff, unsigned long nr, long *min, long *max);
+
 /* Read each page of [p, p + len) once. */
 void touch_pages(const volatile unsigned char *p, size_t len);
+
+/* The frame number /proc/self/pagemap gives for @addr (root only), or 0. */
+unsigned long page_pfn(const void *addr);
+/* How many times the page at @pfn is mapped (/proc/kpagecount), or -errno. */
+long page_mapcount(unsigned long pfn);
+/* The "@key N" line of /proc/vmstat, or -1. */
+long vmstat(const char *key);
 
 /* Pages of [addr, addr + nr pages) that /proc/self/pagemap shows present. */
 long pages_present(const void *addr, unsigned long nr);

@@ -56,12 +56,15 @@ static long free_kib(long *mem_free)
 	return *mem_free + pcp * (long)(page_size() / 1024);
 }
 
-/* One cycle: a fresh module, one mapping per mode, every page touched. */
+/*
+ * One cycle: a fresh module, one mapping per mode (fault mode with and
+ * without fault-around), every page read, then written.
+ */
 static int cycle(void)
 {
-	__u32 modes[] = { MMAPDEMO_MODE_REMAP, MMAPDEMO_MODE_FAULT };
-	size_t len = 16 * page_size(), m;
+	size_t len = 16 * page_size(), i;
 	unsigned char *p;
+	__u32 mode;
 	int fd, ret;
 
 	ret = module_load("size=65536");
@@ -70,17 +73,21 @@ static int cycle(void)
 	fd = open(DEVICE, O_RDWR);
 	if (fd < 0)
 		return -errno;
-	for (m = 0; m < ARRAY_SIZE(modes); m++) {
-		if (ioctl(fd, MMAPDEMO_IOC_SET_MODE, &modes[m]))
+	for (i = 0; i <= MMAPDEMO_MODE_HUGE + 1; i++) {
+		mode = i <= MMAPDEMO_MODE_HUGE ? i : MMAPDEMO_MODE_FAULT;
+		if (i > MMAPDEMO_MODE_HUGE && write_param("fault_around", "0"))
+			break;
+		if (ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode))
 			break;
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED)
 			break;
-		memset(p, m + 1, len);
+		touch_pages(p, len);
+		memset(p, i + 1, len);
 		munmap(p, len);
 	}
 	close(fd);
-	ret = m == ARRAY_SIZE(modes) ? 0 : -errno;
+	ret = i == MMAPDEMO_MODE_HUGE + 2 ? 0 : -errno;
 	return module_unload() ?: ret;
 }
 

@@ -11,7 +11,6 @@
 
 #include "mmapdemo_test.h"
 
-#define PARAMS	"/sys/module/mmapdemo/parameters/"
 #define SYSLOG_ACTION_READ_ALL	3	/* syslog(2); glibc has no name for it */
 #define NPAGES	8
 
@@ -81,39 +80,6 @@ FIXTURE_TEARDOWN(module)
 	EXPECT_EQ(0, module_load(""));
 }
 
-static int read_param(const char *name, char *buf, size_t size)
-{
-	char path[128];
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	len = read(fd, buf, size - 1);
-	close(fd);
-	if (len < 0)
-		return -errno;
-	buf[len] = '\0';
-	return 0;
-}
-
-static int write_param(const char *name, const char *val)
-{
-	char path[128];
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	len = write(fd, val, strlen(val));
-	close(fd);
-	return len < 0 ? -errno : 0;
-}
-
 static int device_info(struct mmapdemo_info *info, __u32 *mode)
 {
 	int fd = open(DEVICE, O_RDONLY), ret = 0;
@@ -161,9 +127,9 @@ static bool cmdline_has(const char *word)
 TEST_F(module, fresh_buffer_reads_zero)
 {
 	struct mmapdemo_info info;
-	__u32 modes[] = { MMAPDEMO_MODE_REMAP, MMAPDEMO_MODE_FAULT };
 	unsigned char *buf, *p;
-	size_t i, m, nonzero;
+	__u32 mode;
+	size_t i, nonzero;
 	int fd;
 
 	if (!cmdline_has("init_on_alloc=0"))
@@ -186,13 +152,13 @@ TEST_F(module, fresh_buffer_reads_zero)
 		nonzero += !!buf[i];
 	EXPECT_EQ(0, nonzero);
 
-	for (m = 0; m < ARRAY_SIZE(modes); m++) {
-		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &modes[m]));
+	for (mode = 0; mode <= MMAPDEMO_MODE_HUGE; mode++) {
+		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode));
 		p = mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, p);
 		for (i = nonzero = 0; i < info.size; i++)
 			nonzero += !!p[i];
-		EXPECT_EQ(0, nonzero) TH_LOG("mode %u", modes[m]);
+		EXPECT_EQ(0, nonzero) TH_LOG("mode %s", mode_name(mode));
 		munmap(p, info.size);
 	}
 	close(fd);
@@ -241,12 +207,15 @@ TEST_F(module, mode_param_unknown_fails_einval)
 	EXPECT_EQ(-EINVAL, module_load("mode="));
 }
 
-/* mode= is the default of new files, and can be changed in sysfs. */
+/*
+ * mode= is the default of new files, and can be changed in sysfs; it takes
+ * the name of every mode.
+ */
 TEST_F(module, mode_param_sets_default_mode)
 {
 	struct mmapdemo_info info;
-	char val[32];
-	__u32 mode;
+	char val[32], want[32];
+	__u32 mode, m;
 
 	ASSERT_EQ(0, module_load("mode=remap"));
 	ASSERT_EQ(0, read_param("mode", val, sizeof(val)));
@@ -255,12 +224,66 @@ TEST_F(module, mode_param_sets_default_mode)
 	EXPECT_EQ(MMAPDEMO_MODE_REMAP, info.default_mode);
 	EXPECT_EQ(MMAPDEMO_MODE_REMAP, mode);
 
-	ASSERT_EQ(0, write_param("mode", "fault\n"));
-	ASSERT_EQ(0, device_info(&info, &mode));
-	EXPECT_EQ(MMAPDEMO_MODE_FAULT, mode);
+	for (m = 0; m <= MMAPDEMO_MODE_HUGE; m++) {
+		snprintf(want, sizeof(want), "%s\n", mode_name(m));
+		ASSERT_EQ(0, write_param("mode", want));
+		ASSERT_EQ(0, device_info(&info, &mode));
+		EXPECT_EQ(m, mode);
+		EXPECT_EQ(m, info.default_mode);
+		ASSERT_EQ(0, read_param("mode", val, sizeof(val)));
+		EXPECT_STREQ(want, val);
+	}
 	EXPECT_EQ(-EINVAL, write_param("mode", "bogus"));
 	ASSERT_EQ(0, read_param("mode", val, sizeof(val)));
-	EXPECT_STREQ("fault\n", val);
+	EXPECT_STREQ(want, val);
+}
+
+TEST_F(module, mode_param_at_load_takes_every_mode)
+{
+	char params[32];
+	__u32 m, mode;
+
+	for (m = 0; m <= MMAPDEMO_MODE_HUGE; m++) {
+		snprintf(params, sizeof(params), "mode=%s", mode_name(m));
+		ASSERT_EQ(0, module_load(params));
+		ASSERT_EQ(0, device_info(&(struct mmapdemo_info){ 0 }, &mode));
+		EXPECT_EQ(m, mode) TH_LOG("%s", params);
+		ASSERT_EQ(0, module_unload());
+	}
+}
+
+/*
+ * fault_around= is a boolean, on by default and writable; a mapping keeps
+ * what it was when mmap() made it (fault-around needs VM_MIXEDMAP there).
+ */
+TEST_F(module, fault_around_param_applies_to_new_mappings)
+{
+	__u32 mode = MMAPDEMO_MODE_FAULT;
+	char val[8], flags[256];
+	unsigned char *on, *off;
+	int fd;
+
+	ASSERT_EQ(0, module_load(""));
+	ASSERT_EQ(0, read_param("fault_around", val, sizeof(val)));
+	EXPECT_STREQ("Y\n", val);
+	fd = open(DEVICE, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode));
+	on = mmap(NULL, self->page, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, on);
+	ASSERT_EQ(0, write_param("fault_around", "0"));
+	off = mmap(NULL, self->page, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, off);
+	ASSERT_EQ(0, vma_flags(on, flags, sizeof(flags)));
+	EXPECT_TRUE(has_vma_flag(flags, "mm")) TH_LOG("VmFlags:%s", flags);
+	ASSERT_EQ(0, vma_flags(off, flags, sizeof(flags)));
+	EXPECT_FALSE(has_vma_flag(flags, "mm")) TH_LOG("VmFlags:%s", flags);
+	ASSERT_EQ(0, read_param("fault_around", val, sizeof(val)));
+	EXPECT_STREQ("N\n", val);
+	EXPECT_EQ(-EINVAL, write_param("fault_around", "maybe"));
+	munmap(on, self->page);
+	munmap(off, self->page);
+	close(fd);
 }
 
 /*
@@ -269,41 +292,44 @@ TEST_F(module, mode_param_sets_default_mode)
  */
 TEST_F(module, buffer_of_many_chunks_maps_in_every_mode)
 {
-	__u32 modes[] = { MMAPDEMO_MODE_REMAP, MMAPDEMO_MODE_FAULT };
 	struct mmapdemo_info info;
 	unsigned char *p;
-	size_t m;
+	__u32 mode;
 	int fd;
 
 	ASSERT_EQ(0, module_load("size=33558528"));	/* 32 MiB + 8 KiB */
 	ASSERT_EQ(0, device_info(&info, NULL));
 	EXPECT_LT(8, info.chunks);
 	EXPECT_GE(info.chunks << info.max_order, info.pages);
-	TH_LOG("%llu pages in %u chunks, largest order %u",
-	       info.pages, info.chunks, info.max_order);
+	TH_LOG("%llu pages in %u chunks, largest order %u, %u by PMD",
+	       info.pages, info.chunks, info.max_order, info.huge_pages);
 
 	fd = open(DEVICE, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, write_pattern(fd, 0, info.size, 33));
-	for (m = 0; m < ARRAY_SIZE(modes); m++) {
-		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &modes[m]));
+	for (mode = 0; mode <= MMAPDEMO_MODE_HUGE; mode++) {
+		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode));
 		p = mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, p);
 		EXPECT_EQ(info.size, check_pattern(p, info.size, 0, 33))
-			TH_LOG("mode %u", modes[m]);
+			TH_LOG("mode %s", mode_name(mode));
 		munmap(p, info.size);
 	}
 	close(fd);
 }
 
-/* dyndbg=+p at load turns on the driver's pr_debug() for each mmap and fault. */
+/*
+ * dyndbg=+p at load turns on the driver's pr_debug() for each mmap and
+ * fault (without fault-around, which would map the second page with the
+ * first, saying so once).
+ */
 TEST_F(module, dyndbg_param_logs_every_mmap_and_fault)
 {
 	__u32 mode = MMAPDEMO_MODE_FAULT;
 	unsigned char *p;
 	int fd;
 
-	ASSERT_EQ(0, module_load("dyndbg=+p"));
+	ASSERT_EQ(0, module_load("dyndbg=+p fault_around=0"));
 	fd = open(DEVICE, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode));

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What the driver lets a person watch: its tracepoints fire for every mmap,
- * fault and VMA open and close, and its debugfs counters agree with the
- * stats ioctl.
+ * fault, fault-around window, batch of inserted pages and VMA open and
+ * close, and its debugfs counters agree with the stats ioctl.
  */
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "mmapdemo_test.h"
@@ -85,26 +86,46 @@ static long count_lines(const char *text, const char *what)
 	return n;
 }
 
-/* Map NPAGES pages, touch them, unmap: each event fires as the mode says. */
+/* The sum of the numbers after @key on the lines of @text with @what. */
+static long sum_field(const char *text, const char *what, const char *key)
+{
+	const char *line, *end, *at;
+	long n = 0;
+
+	for (line = text; *line; line = end + !!*end) {
+		end = strchrnul(line, '\n');
+		if (!memmem(line, end - line, what, strlen(what)))
+			continue;
+		at = memmem(line, end - line, key, strlen(key));
+		if (at)
+			n += strtol(at + strlen(key), NULL, 10);
+	}
+	return n;
+}
+
+/*
+ * Map NPAGES pages, touch them, unmap: each event fires as the mode says, as
+ * often as the driver's counters say it mapped something.
+ */
 TEST_F(mmapdemo, every_tracepoint_fires)
 {
-	static const char *const mode_field[] = {
-		[MMAPDEMO_MODE_REMAP] = "mode=remap ",
-		[MMAPDEMO_MODE_FAULT] = "mode=fault ",
-	};
 	size_t len = NPAGES * self->page;
-	char dir[256], *trace;
+	struct mmapdemo_stats before, after;
+	const char *event = expect_mode_event(variant);
+	char dir[256], field[32], *trace;
 	unsigned char *p;
 
 	if (trace_instance(dir, sizeof(dir)))
 		SKIP(return, "no tracefs with mmapdemo events mounted");
 	ASSERT_EQ(0, write_file(dir, "events/mmapdemo/enable", "1"));
 
+	ASSERT_EQ(0, device_stats(self->fd, &before));
 	p = map_shared(self, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	touch_pages(p, len);
 	ASSERT_EQ(0, munmap(p, len));
 	EXPECT_EQ(MAP_FAILED, map_shared(self, self->info.size + self->page, 0));
+	ASSERT_EQ(0, device_stats(self->fd, &after));
 
 	trace = read_file(dir, "trace");
 	write_file(dir, "events/mmapdemo/enable", "0");
@@ -112,11 +133,23 @@ TEST_F(mmapdemo, every_tracepoint_fires)
 	ASSERT_NE(NULL, trace);
 
 	/* Two mmap() calls in the file's mode: one mapped, one refused. */
+	snprintf(field, sizeof(field), "mode=%s ", mode_name(variant->mode));
 	EXPECT_EQ(2, count_lines(trace, "mmapdemo_mmap: "));
-	EXPECT_EQ(2, count_lines(trace, mode_field[variant->mode]));
+	EXPECT_EQ(2, count_lines(trace, field));
 	EXPECT_EQ(1, count_lines(trace, " ret=-22"));
-	EXPECT_EQ(expect_faults(variant, NPAGES),
-		  count_lines(trace, "mmapdemo_fault: "));
+	if (event)
+		EXPECT_LE(1, count_lines(trace, event)) TH_LOG("no %s", event);
+	EXPECT_EQ(after.faults - before.faults,
+		  count_lines(trace, "mmapdemo_fault: ") +
+		  count_lines(trace, "mmapdemo_pfn_fault: "));
+	EXPECT_EQ(after.around_pages - before.around_pages,
+		  sum_field(trace, "mmapdemo_map_pages: ", " mapped="));
+	EXPECT_EQ(after.huge_faults - before.huge_faults,
+		  count_lines(trace, "result=mapped"));
+	EXPECT_EQ(after.huge_fallbacks - before.huge_fallbacks,
+		  count_lines(trace, "result=fallback"));
+	EXPECT_EQ(variant->pfnmap ? 0 : expect_eager(variant, NPAGES),
+		  sum_field(trace, "mmapdemo_insert: ", " pages="));
 	EXPECT_EQ(1, count_lines(trace, "mmapdemo_vma_open: "));
 	EXPECT_EQ(1, count_lines(trace, "mmapdemo_vma_close: "));
 	free(trace);
@@ -147,14 +180,17 @@ TEST_F(mmapdemo, debugfs_counters_match_stats_ioctl)
 	ASSERT_EQ(0, device_stats(self->fd, &st));
 
 	EXPECT_EQ((long)st.opens, debugfs_counter("opens"));
-	snprintf(name, sizeof(name), "mmaps_%s",
-		 variant->mode == MMAPDEMO_MODE_REMAP ? "remap" : "fault");
+	snprintf(name, sizeof(name), "mmaps_%s", mode_name(variant->mode));
 	EXPECT_EQ((long)st.mmaps[variant->mode], debugfs_counter(name));
 	EXPECT_EQ((long)st.faults, debugfs_counter("faults"));
 	EXPECT_EQ((long)st.eager_pages, debugfs_counter("eager_pages"));
 	EXPECT_EQ((long)st.live_vmas, debugfs_counter("live_vmas"));
 	EXPECT_EQ((long)st.bytes_read, debugfs_counter("bytes_read"));
 	EXPECT_EQ((long)st.bytes_written, debugfs_counter("bytes_written"));
+	EXPECT_EQ((long)st.vma_lock_faults, debugfs_counter("vma_lock_faults"));
+	EXPECT_EQ((long)st.around_pages, debugfs_counter("around_pages"));
+	EXPECT_EQ((long)st.huge_faults, debugfs_counter("huge_faults"));
+	EXPECT_EQ((long)st.huge_fallbacks, debugfs_counter("huge_fallbacks"));
 	ASSERT_EQ(0, stat(DEBUGFS "faults", &sb));
 	EXPECT_EQ(0400, sb.st_mode & 0777);
 	munmap(p, NPAGES * self->page);

@@ -8,30 +8,39 @@
 #define NPAGES	32
 
 /*
- * fault: nothing is present right after mmap(), every touched page after.
- * remap: the PTEs exist from mmap() on, but pagemap cannot show them (see
- * expect_present()), so it reports none either way.
+ * Lazy modes: nothing is present right after mmap(), every touched page
+ * after.  insert: everything from mmap() on.  PFN maps: the PTEs are there
+ * once mapped, but pagemap cannot show them (see expect_present()), so it
+ * reports none either way.
  */
-TEST_F(mmapdemo, pagemap_shows_pages_only_after_touch)
+TEST_F(mmapdemo, pagemap_shows_pages_once_mapped)
 {
 	unsigned char *p = map_shared(self, NPAGES * self->page, 0);
 
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(0, pages_present(p, NPAGES));
+	EXPECT_EQ(expect_present_after_mmap(variant, NPAGES), pages_present(p, NPAGES));
 	touch_pages(p, NPAGES * self->page);
 	EXPECT_EQ(expect_present(variant, NPAGES), pages_present(p, NPAGES));
 	munmap(p, NPAGES * self->page);
 }
 
-TEST_F(mmapdemo, touch_takes_one_minor_fault_per_lazy_page)
+/*
+ * One minor fault per page, per fault-around window or per 2 MiB PMD (this
+ * mapping is too small for one); none for an eager mode.
+ */
+TEST_F(mmapdemo, read_touch_minor_faults_match_mode)
 {
 	unsigned char *p = map_shared(self, NPAGES * self->page, 0);
-	long before;
+	long before, faults, min, max;
 
 	ASSERT_NE(MAP_FAILED, p);
+	expect_read_faults(self, variant, p, 0, NPAGES, &min, &max);
 	before = minor_faults();
 	touch_pages(p, NPAGES * self->page);
-	EXPECT_EQ(expect_faults(variant, NPAGES), minor_faults() - before);
+	faults = minor_faults() - before;
+	TH_LOG("%ld minor faults for %d pages at %p", faults, NPAGES, p);
+	EXPECT_LE(min, faults);
+	EXPECT_GE(max, faults);
 
 	/* A second touch finds every PTE in place. */
 	before = minor_faults();
@@ -40,7 +49,8 @@ TEST_F(mmapdemo, touch_takes_one_minor_fault_per_lazy_page)
 	munmap(p, NPAGES * self->page);
 }
 
-TEST_F(mmapdemo, fault_handler_runs_once_per_lazy_page)
+/* The driver's handlers map each page once, even if touched twice. */
+TEST_F(mmapdemo, fault_handlers_map_each_lazy_page_once)
 {
 	struct mmapdemo_stats before, after;
 	unsigned char *p;
@@ -51,7 +61,7 @@ TEST_F(mmapdemo, fault_handler_runs_once_per_lazy_page)
 	touch_pages(p, NPAGES * self->page);
 	touch_pages(p, NPAGES * self->page);
 	ASSERT_EQ(0, device_stats(self->fd, &after));
-	EXPECT_EQ(expect_faults(variant, NPAGES), after.faults - before.faults);
+	EXPECT_EQ(expect_lazy(variant, NPAGES), lazy_pages(&before, &after));
 	munmap(p, NPAGES * self->page);
 }
 
@@ -160,6 +170,38 @@ TEST_F(mmapdemo, last_page_maps)
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(self->page, check_pattern(p, self->page, off, 7));
 	munmap(p, self->page);
+}
+
+/*
+ * The core counts the mappings of a struct page (its mapcount, which
+ * /proc/kpagecount shows) as PTEs come and go, whoever wrote them: the
+ * core for ->fault, vm_insert_pages() for insert and fault-around.  A PFN
+ * map is a hole to pagemap, so there is no frame number to look at.
+ */
+TEST_F(mmapdemo, mapcount_follows_mappings_of_page_maps)
+{
+	size_t len = 4 * self->page;
+	unsigned char *a = map_shared(self, len, 0), *b;
+	unsigned long pfn;
+
+	ASSERT_NE(MAP_FAILED, a);
+	touch_pages(a, len);
+	pfn = page_pfn(a + self->page);
+	EXPECT_EQ(expect_present(variant, 1), !!pfn);
+	if (!pfn) {
+		munmap(a, len);
+		return;
+	}
+	EXPECT_EQ(1, page_mapcount(pfn));
+	b = map_shared(self, len, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	touch_pages(b, len);
+	EXPECT_EQ(pfn, page_pfn(b + self->page));
+	EXPECT_EQ(2, page_mapcount(pfn));
+	ASSERT_EQ(0, munmap(a, len));
+	EXPECT_EQ(1, page_mapcount(pfn));
+	ASSERT_EQ(0, munmap(b, len));
+	EXPECT_EQ(0, page_mapcount(pfn));
 }
 
 /* Two mappings of one range are two views of the same memory. */

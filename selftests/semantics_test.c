@@ -4,9 +4,14 @@
  * fail and how, private mappings, sharing between processes, access through
  * get_user_pages() and /proc/pid/mem, and signals.
  */
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+
+#include <linux/io_uring.h>
 
 #include "mmapdemo_test.h"
 
@@ -188,16 +193,16 @@ TEST_F(mmapdemo, mode_change_after_mmap_keeps_mapping)
 	ASSERT_EQ(0, device_stats(self->fd, &before));
 	EXPECT_EQ(len, check_pattern(p, len, 0, 11));
 	ASSERT_EQ(0, device_stats(self->fd, &after));
-	EXPECT_EQ(expect_faults(variant, NPAGES), after.faults - before.faults);
+	EXPECT_EQ(expect_lazy(variant, NPAGES), lazy_pages(&before, &after));
 	ASSERT_EQ(0, vma_flags(p, flags_after, sizeof(flags_after)));
 	EXPECT_STREQ(flags, flags_after);
 	munmap(p, len);
 }
 
 /*
- * fault: a writable private mapping is copy-on-write, its writes reach
- * neither the buffer nor other mappings.  remap: refused, since a PFN map
- * cannot be copied on write page by page.
+ * Modes that map struct pages: a writable private mapping is copy-on-write,
+ * its writes reach neither the buffer nor other mappings.  PFN maps: refused,
+ * since a PFN map cannot be copied on write page by page (see pfnmap.c).
  */
 TEST_F(mmapdemo, private_write_is_copy_on_write)
 {
@@ -225,8 +230,8 @@ TEST_F(mmapdemo, private_write_is_copy_on_write)
 
 /*
  * A private mapping reads the shared buffer, including later writes to it,
- * until it writes a page itself (fault only: a remap private mapping is
- * read-only for good).
+ * until it writes a page itself (copy-on-write modes only: a private PFN map
+ * is read-only for good).
  */
 TEST_F(mmapdemo, private_reads_see_shared_data_until_written)
 {
@@ -252,7 +257,7 @@ TEST_F(mmapdemo, private_reads_see_shared_data_until_written)
 	munmap(priv, len);
 }
 
-/* remap drops VM_MAYWRITE from read-only private mappings; fault copies. */
+/* PFN maps drop VM_MAYWRITE from read-only private mappings; others copy. */
 TEST_F(mmapdemo, private_readonly_gains_write_only_with_cow)
 {
 	unsigned char *priv;
@@ -354,8 +359,9 @@ TEST_F(mmapdemo, unrelated_processes_share_buffer)
 }
 
 /*
- * process_vm_readv() pins the pages with get_user_pages(): fine for the
- * struct pages of fault mode, EFAULT for a VM_PFNMAP | VM_IO remap mapping.
+ * process_vm_readv() takes the pages with get_user_pages() (the slow path,
+ * which looks at the VMA): fine for struct pages, EFAULT for a VM_PFNMAP |
+ * VM_IO mapping.
  */
 TEST_F(mmapdemo, process_vm_readv_works_only_on_page_maps)
 {
@@ -382,8 +388,8 @@ TEST_F(mmapdemo, process_vm_readv_works_only_on_page_maps)
 }
 
 /*
- * /proc/pid/mem (and ptrace) work in both modes: through GUP for fault, and
- * through the driver's ->access for remap, where GUP cannot go.
+ * /proc/pid/mem (and ptrace) work in every mode: through GUP for struct
+ * pages, and through the driver's ->access for PFN maps, where GUP cannot go.
  */
 TEST_F(mmapdemo, proc_self_mem_reads_and_writes_mapping)
 {
@@ -405,6 +411,79 @@ TEST_F(mmapdemo, proc_self_mem_reads_and_writes_mapping)
 	EXPECT_EQ(0, read_check_pattern(self->fd, 50, len - 100, 23));
 	close(mem);
 	free(buf);
+	munmap(p, len);
+}
+
+/*
+ * vmsplice() takes the pages with GUP-fast, which reads the page tables
+ * without looking at the VMA: it must refuse PFN maps on its own (their PTEs
+ * are special), and hand struct pages to the pipe, which then holds them.
+ * The pages are read first, so that fault-around maps some of them.
+ */
+TEST_F(mmapdemo, vmsplice_works_only_on_page_maps)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p = map_shared(self, len, 0), *buf = malloc(len);
+	struct iovec iov = { .iov_len = len };
+	int pipefd[2];
+	ssize_t done;
+
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, pipe(pipefd));
+	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 25));
+	touch_pages(p, len);
+	iov.iov_base = p;
+	done = vmsplice(pipefd[1], &iov, 1, SPLICE_F_NONBLOCK);
+	if (expect_gup(variant)) {
+		EXPECT_EQ((ssize_t)len, done);
+		/* The pipe holds the pages themselves: later writes show. */
+		ASSERT_EQ(0, write_pattern(self->fd, 0, len, 26));
+		EXPECT_EQ((ssize_t)len, read(pipefd[0], buf, len));
+		EXPECT_EQ(len, check_pattern(buf, len, 0, 26));
+	} else {
+		EXPECT_EQ(-1, done);
+		EXPECT_EQ(EFAULT, errno);
+	}
+	close(pipefd[0]);
+	close(pipefd[1]);
+	free(buf);
+	munmap(p, len);
+}
+
+/*
+ * Registering the mapping as an io_uring fixed buffer pins its pages for
+ * long (pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM)), the pin that
+ * direct I/O takes for the length of a request.  It works on the struct
+ * pages of a shared device mapping, and GUP refuses PFN maps.
+ */
+TEST_F(mmapdemo, io_uring_buffer_pins_only_page_maps)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p = map_shared(self, len, 0);
+	struct io_uring_params params = { 0 };
+	struct iovec iov = { .iov_len = len };
+	int ring, ret;
+
+	ASSERT_NE(MAP_FAILED, p);
+	ring = syscall(__NR_io_uring_setup, 1, &params);
+	if (ring < 0) {
+		munmap(p, len);
+		SKIP(return, "io_uring_setup: %s", strerror(errno));
+	}
+	iov.iov_base = p;
+	ret = syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS, &iov, 1);
+	if (ret && errno == EOPNOTSUPP && expect_gup(variant)) {
+		/* Until 6.5, io_uring refused file-backed memory itself. */
+		close(ring);
+		munmap(p, len);
+		SKIP(return, "this kernel's io_uring takes no file-backed buffers");
+	}
+	EXPECT_EQ(expect_gup(variant) ? 0 : EFAULT, ret ? errno : 0);
+	if (!ret)
+		EXPECT_EQ(0, syscall(__NR_io_uring_register, ring,
+				     IORING_UNREGISTER_BUFFERS, NULL, 0));
+	close(ring);
 	munmap(p, len);
 }
 
@@ -502,8 +581,38 @@ TEST(info_describes_buffer)
 	EXPECT_GE(info.pages, 1ULL << info.max_order);
 	/* Tiny next to the buffer: a few words per chunk. */
 	EXPECT_GE(64 * info.chunks + 256, info.meta_bytes);
-	EXPECT_GT(2, info.default_mode);
-	EXPECT_EQ(0, info.__pad);
+	EXPECT_GE(MMAPDEMO_MODE_HUGE, info.default_mode);
+	/* A prefix of the buffer, in whole PMDs. */
+	EXPECT_GE(info.pages, info.huge_pages);
+	EXPECT_EQ(0, info.huge_pages % pmd_pages());
+	TH_LOG("%u of %llu pages mappable by PMD", info.huge_pages, info.pages);
+	close(fd);
+}
+
+/*
+ * struct mmapdemo_stats only grows at its end, and the driver answers each
+ * size it has had: a program built when it ended at bytes_written still
+ * gets those fields.  A size it never had is another command.
+ */
+TEST(stats_ioctl_answers_older_struct_sizes)
+{
+	size_t old = offsetof(struct mmapdemo_stats, vma_lock_faults);
+	struct mmapdemo_stats st, now;
+	unsigned char *raw = (unsigned char *)&st;
+	int fd = open(DEVICE, O_RDONLY);
+	size_t i;
+
+	if (fd < 0)
+		SKIP(return, DEVICE ": %s (is mmapdemo.ko loaded?)", strerror(errno));
+	memset(&st, 0xa5, sizeof(st));
+	ASSERT_EQ(0, ioctl(fd, _IOC(_IOC_READ, MMAPDEMO_IOC_MAGIC, 0x03, old), &st));
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_STATS, &now));
+	EXPECT_EQ(now.opens, st.opens);
+	for (i = old; i < sizeof(st); i++)
+		EXPECT_EQ(0xa5, raw[i]) TH_LOG("byte %zu written", i);
+	EXPECT_EQ(-1, ioctl(fd, _IOC(_IOC_READ, MMAPDEMO_IOC_MAGIC, 0x03,
+				     sizeof(st) + 8), &st));
+	EXPECT_EQ(ENOTTY, errno);
 	close(fd);
 }
 

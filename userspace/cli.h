@@ -108,6 +108,8 @@ bool vma_has_flag(const char *flags, const char *flag);
 void vma_flags_pick(const char *flags, const char *want, char *out, size_t size);
 /* Copy one byte out of @addr with process_vm_readv(); 0 or -errno. */
 int gup_read(const void *addr);
+/* A Y/N parameter of the mmapdemo module: 1, 0, or -errno. */
+int module_param_bool(const char *name);
 
 /* hexdump.c */
 void hexdump(FILE *f, const unsigned char *p, size_t len, uint64_t base);
@@ -151,22 +153,27 @@ void json_null(struct json *j, const char *key);
 struct demo_mode {
 	unsigned int mode;
 	int mmap_err;		/* errno of a failed mmap(); the rest is unset */
+	uintptr_t address;
 	uint64_t mmap_ns, touch_ns;
 	bool pfnmap;
 	long present_after_mmap;	/* -1: unknown, or a PFN map */
 	long present_after_touch;
 	long minor_faults;
-	uint64_t driver_faults, eager_pages;
+	/* The driver's counters' growth: see struct mmapdemo_stats. */
+	uint64_t driver_faults, eager_pages, around_pages;
+	uint64_t huge_faults, huge_fallbacks, vma_lock_faults;
 	char vmflags[16];	/* the flags of DEMO_VMFLAGS it has */
 	int gup_err;		/* of process_vm_readv(): 0 or errno */
 	char **trace;		/* the trace of a small mapping */
 	size_t trace_nr;
 };
 
-#define DEMO_VMFLAGS	"pf io dd de"
+#define DEMO_VMFLAGS	"pf io dd de mm"
 
 struct demo {
 	uint64_t length, pages;
+	int fault_around;	/* the module parameter: 0, 1, or -1 unknown */
+	uint32_t huge_pages;	/* of struct mmapdemo_info */
 	struct demo_mode modes[MAX_MODES];
 	unsigned int nr_modes;
 	uint64_t trace_pages;

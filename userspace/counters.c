@@ -4,7 +4,9 @@
  * number and a newline:
  *
  *	/sys/kernel/debug/mmapdemo/{opens,mmaps_<mode>,faults,eager_pages,
- *				   live_vmas,bytes_read,bytes_written}
+ *				   live_vmas,bytes_read,bytes_written,
+ *				   vma_lock_faults,around_pages,huge_faults,
+ *				   huge_fallbacks}
  *
  * MMAPDEMO_IOC_STATS returns the same numbers in a struct mmapdemo_stats,
  * which is also how this tool holds them.
@@ -34,6 +36,10 @@ static const struct counter {
 	COUNTER(live_vmas, "live VMAs", false),
 	COUNTER(bytes_read, "bytes read", false),
 	COUNTER(bytes_written, "bytes written", false),
+	COUNTER(vma_lock_faults, "VMA-lock faults", false),
+	COUNTER(around_pages, "around pages", false),
+	COUNTER(huge_faults, "2 MiB faults", false),
+	COUNTER(huge_fallbacks, "2 MiB fallbacks", false),
 };
 
 static __u64 *counter_field(const struct mmapdemo_stats *st,
@@ -118,7 +124,7 @@ static void print_counter(const char *label, const char *mode, __u64 val)
 	char name[32];
 
 	snprintf(name, sizeof(name), "%s%s%s", label, mode ? " " : "", mode ? mode : "");
-	printf("  %-14s%llu\n", name, (unsigned long long)val);
+	printf("  %-17s%llu\n", name, (unsigned long long)val);
 }
 
 void counters_print(const struct counters *c)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmapdemo demo: map the same range once in each mode the driver has, touch
+ * mmapdemo demo: map the same range once in each mode the driver has, read
  * every page, and collect what the kernel and the driver say about it.  Then
  * record the driver's trace events for a small mapping in each mode.
  * demo_table.c and demo_json.c print the result.
@@ -13,7 +13,7 @@
 
 #include "cli.h"
 
-#define DEMO_LENGTH	(1024 * 1024)
+#define DEMO_LENGTH	(2 * 1024 * 1024)	/* one PMD's worth */
 #define TRACE_PAGES	4
 
 /* Map @len bytes in the mode @fd is in, touch them, and take notes. */
@@ -33,6 +33,7 @@ static void demo_measure(int fd, size_t len, struct demo_mode *r)
 		r->mmap_err = errno;
 		return;
 	}
+	r->address = (uintptr_t)p;
 
 	if (vma_flags(p, flags, sizeof(flags)))
 		flags[0] = '\0';
@@ -51,6 +52,10 @@ static void demo_measure(int fd, size_t len, struct demo_mode *r)
 	r->gup_err = -gup_read(p);
 	r->driver_faults = after.faults - before.faults;
 	r->eager_pages = after.eager_pages - before.eager_pages;
+	r->around_pages = after.around_pages - before.around_pages;
+	r->huge_faults = after.huge_faults - before.huge_faults;
+	r->huge_fallbacks = after.huge_fallbacks - before.huge_fallbacks;
+	r->vma_lock_faults = after.vma_lock_faults - before.vma_lock_faults;
 	munmap(p, len);
 }
 
@@ -156,6 +161,10 @@ int cmd_demo(const struct command *cmd, int argc, char **argv)
 			  device_path, format_size(size, sizeof(size), info.size));
 	d.length = (d.length + page - 1) / page * page;
 	d.pages = d.length / page;
+	d.huge_pages = info.huge_pages;
+	d.fault_around = module_param_bool("fault_around");
+	if (d.fault_around < 0)
+		d.fault_around = -1;
 
 	demo_run(fd, &d);
 	close(fd);

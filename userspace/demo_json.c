@@ -4,14 +4,14 @@
  * are in nanoseconds; a fact that does not apply is null, such as the
  * pagemap counts of a PFN map or everything after a failed mmap().
  *
- *	{ "length": 1048576, "pages": 256,
+ *	{ "length": 2097152, "pages": 512, "fault_around": true, ...
  *	  "modes": [ { "mode": "remap", "mmap_ns": 41250, ... }, ... ],
  *	  "trace": [ "mmapdemo_mmap: mode=remap ...", ... ] }
  */
 #include "cli.h"
 
 /* A count, null when it is unknown (negative) or @applies is false. */
-static void json_count(struct json *j, const char *key, long n, bool applies)
+static void json_count(struct json *j, const char *key, int64_t n, bool applies)
 {
 	if (applies && n >= 0)
 		json_u64(j, key, n);
@@ -34,11 +34,16 @@ static void json_mode(struct json *j, const struct demo_mode *r)
 	json_open(j, NULL, '{');
 	json_str(j, "mode", mode_name(r->mode));
 	json_errno(j, "mmap_error", r->mmap_err);
+	json_count(j, "address", r->address, ok);
 	json_count(j, "mmap_ns", r->mmap_ns, ok);
 	json_count(j, "present_after_mmap", r->present_after_mmap, ok && !r->pfnmap);
 	json_count(j, "present_after_touch", r->present_after_touch, ok && !r->pfnmap);
 	json_count(j, "eager_pages", r->eager_pages, ok);
 	json_count(j, "driver_faults", r->driver_faults, ok);
+	json_count(j, "vma_lock_faults", r->vma_lock_faults, ok);
+	json_count(j, "around_pages", r->around_pages, ok);
+	json_count(j, "huge_faults", r->huge_faults, ok);
+	json_count(j, "huge_fallbacks", r->huge_fallbacks, ok);
 	json_count(j, "minor_faults", r->minor_faults, ok);
 	json_count(j, "touch_ns", r->touch_ns, ok);
 	if (ok) {
@@ -81,6 +86,11 @@ void demo_print_json(const struct demo *d)
 	json_str(&j, "device", device_path);
 	json_u64(&j, "length", d->length);
 	json_u64(&j, "pages", d->pages);
+	if (d->fault_around < 0)
+		json_null(&j, "fault_around");
+	else
+		json_bool(&j, "fault_around", d->fault_around);
+	json_u64(&j, "huge_pages", d->huge_pages);
 	json_open(&j, "modes", '[');
 	for (r = d->modes; r < d->modes + d->nr_modes; r++)
 		json_mode(&j, r);

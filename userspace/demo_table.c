@@ -48,9 +48,34 @@ static void cell_eager(const struct demo_mode *r, char *buf, size_t size)
 	snprintf(buf, size, "%llu", (unsigned long long)r->eager_pages);
 }
 
+static void cell_u64(char *buf, size_t size, uint64_t n)
+{
+	snprintf(buf, size, "%llu", (unsigned long long)n);
+}
+
 static void cell_faults(const struct demo_mode *r, char *buf, size_t size)
 {
-	snprintf(buf, size, "%llu", (unsigned long long)r->driver_faults);
+	cell_u64(buf, size, r->driver_faults);
+}
+
+static void cell_vma_lock(const struct demo_mode *r, char *buf, size_t size)
+{
+	cell_u64(buf, size, r->vma_lock_faults);
+}
+
+static void cell_around(const struct demo_mode *r, char *buf, size_t size)
+{
+	cell_u64(buf, size, r->around_pages);
+}
+
+static void cell_huge(const struct demo_mode *r, char *buf, size_t size)
+{
+	cell_u64(buf, size, r->huge_faults);
+}
+
+static void cell_fallbacks(const struct demo_mode *r, char *buf, size_t size)
+{
+	cell_u64(buf, size, r->huge_fallbacks);
 }
 
 static void cell_minflt(const struct demo_mode *r, char *buf, size_t size)
@@ -83,7 +108,12 @@ static const struct row {
 	{ "  after mmap()", cell_after_mmap },
 	{ "  after touch", cell_after_touch },
 	{ "driver eager pages", cell_eager },
-	{ "driver faults", cell_faults },
+	{ "driver faults", NULL },
+	{ "  4 KiB", cell_faults },
+	{ "  2 MiB", cell_huge },
+	{ "  under VMA lock", cell_vma_lock },
+	{ "  2 MiB fell back", cell_fallbacks },
+	{ "fault-around pages", cell_around },
 	{ "minor faults", cell_minflt },
 	{ "touch µs", cell_touch },
 	{ "VmFlags", cell_vmflags },
@@ -162,6 +192,23 @@ static void print_folded(const char *s, int indent)
 	printf("%*s%s\n", indent, "", s);
 }
 
+/* Print paragraph @s after a blank line, folded at spaces to TEXT_WIDTH. */
+static void print_paragraph(const char *s)
+{
+	int len;
+
+	printf("\n");
+	while ((len = strlen(s)) > TEXT_WIDTH) {
+		for (len = TEXT_WIDTH; len > 0 && s[len] != ' '; len--)
+			;
+		if (!len)
+			break;
+		printf("%.*s\n", len, s);
+		s += len + 1;
+	}
+	printf("%s\n", s);
+}
+
 static void print_trace(const struct demo *d)
 {
 	const struct demo_mode *r;
@@ -193,23 +240,102 @@ static void print_trace(const struct demo *d)
 	}
 }
 
-static const char explanation[] =
-	"remap is eager: its mmap() wrote every page table entry with\n"
-	"remap_pfn_range(), so mapping took longer and the first touch took no\n"
-	"fault at all. fault is lazy: mmap() only installed the driver's\n"
-	"vm_operations, and each first touch trapped into its ->fault handler, one\n"
-	"minor fault per page.\n"
-	"\n"
-	"A remap mapping is a PFN map (VmFlags pf): its entries are bare page frame\n"
-	"numbers, and the page walker behind /proc/self/pagemap treats such a\n"
-	"mapping as a hole, so only the driver's eager_pages counter shows the\n"
-	"pages are there. For the same reason get_user_pages() refuses it and\n"
-	"process_vm_readv() fails with EFAULT, while the pages fault hands out are\n"
-	"ordinary struct pages that GUP can pin.\n";
+static const char *const explanation[] = {
+	"remap and insert are eager: their mmap() wrote every page table entry, "
+	"with remap_pfn_range() and vm_insert_pages(), so mapping took longer and "
+	"reading took no fault. fault, pfn and huge are lazy: mmap() only installed "
+	"the driver's vm_operations, and first touches trapped into its fault "
+	"handlers.",
+	"remap, pfn and huge make PFN maps (VmFlags pf): their entries are bare "
+	"page frame numbers, which the page walker behind /proc/self/pagemap "
+	"treats as a hole (only the driver's counters show the pages are there), "
+	"and which get_user_pages() refuses, so process_vm_readv() fails with "
+	"EFAULT. fault and insert hand the core struct pages, which GUP can pin; "
+	"vm_insert_pages() wants VmFlags mm (VM_MIXEDMAP) for that.",
+};
+
+/* The results of @mode, or NULL if it is not in the demo or failed. */
+static const struct demo_mode *find_mode(const struct demo *d, unsigned int mode)
+{
+	const struct demo_mode *r;
+
+	for (r = d->modes; r < d->modes + d->nr_modes; r++)
+		if (r->mode == mode)
+			return r->mmap_err ? NULL : r;
+	return NULL;
+}
+
+/* Which lock the fault handlers ran under, as far as fault mode tells. */
+static void explain_locks(const struct demo_mode *fault)
+{
+	if (!fault || !fault->driver_faults)
+		return;
+	if (!fault->vma_lock_faults) {
+		print_paragraph("Every fault held mmap_lock: per-VMA locks came in "
+				"6.4, or the fault VMA has no ->map_pages.");
+		return;
+	}
+	print_paragraph("Because fault's VMA has ->map_pages, the core called its "
+			"->fault under the VMA's own lock, while it gave up that "
+			"lock for each fault of pfn, whose VMA has none, and "
+			"retried the fault under mmap_lock (lock=mmap in the "
+			"trace): fault_around=0 makes fault mode do the same.");
+}
+
+/* What fault-around did, or why it did nothing. */
+static void explain_fault_around(const struct demo *d)
+{
+	if (d->fault_around < 0 || !find_mode(d, MMAPDEMO_MODE_FAULT))
+		return;
+	if (!d->fault_around)
+		print_paragraph("fault-around is off (the module's fault_around=0): "
+				"fault took a fault per page, and had no ->map_pages.");
+	else
+		print_paragraph("fault mapped the pages around each read fault "
+				"(fault-around: the fault_around_bytes window, 64 KiB "
+				"by default, kept inside the VMA and one page table), "
+				"except for the first fault in a new page table, which "
+				"maps its page only.");
+	explain_locks(find_mode(d, MMAPDEMO_MODE_FAULT));
+}
+
+/* What huge mode managed, and why not more. */
+static void explain_huge(const struct demo *d)
+{
+	const struct demo_mode *r = find_mode(d, MMAPDEMO_MODE_HUGE);
+
+	if (!r)
+		return;
+	if (!d->huge_pages)
+		print_paragraph("huge mapped 4 KiB pages, as pfn does: this kernel "
+				"cannot map a page frame number with a PMD (that "
+				"needs pmd_special(), CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, "
+				"which came in 6.12), so the driver has no 2 MiB "
+				"fault handler here.");
+	else if (r->huge_faults)
+		print_paragraph("huge mapped each whole, 2 MiB-aligned 2 MiB of the "
+				"buffer with one PMD: one fault for 512 pages. Its "
+				"mmap() placed the mapping at an address that agrees "
+				"with the offset modulo 2 MiB.");
+	else
+		print_paragraph("huge mapped 4 KiB pages only: a PMD needs 2 MiB of "
+				"the mapping that start at a multiple of 2 MiB in "
+				"the buffer (try --length 2M).");
+}
+
+static void print_explanation(const struct demo *d)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(explanation); i++)
+		print_paragraph(explanation[i]);
+	explain_fault_around(d);
+	explain_huge(d);
+}
 
 void demo_print_table(const struct demo *d)
 {
 	print_table(d);
 	print_trace(d);
-	printf("\n%s", explanation);
+	print_explanation(d);
 }

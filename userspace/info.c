@@ -19,6 +19,13 @@ static void print_modes(uint32_t modes)
 	printf("\n");
 }
 
+static void print_fault_around(void)
+{
+	int on = module_param_bool("fault_around");
+
+	printf("%-16s%s\n", "fault-around", on < 0 ? "?" : on ? "on" : "off");
+}
+
 int cmd_info(const struct command *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -49,6 +56,14 @@ int cmd_info(const struct command *cmd, int argc, char **argv)
 	printf("%-16s%llu bytes\n", "metadata", (unsigned long long)info.meta_bytes);
 	printf("%-16s%s\n", "default mode", mode_name(info.default_mode));
 	print_modes(c.modes);
+	print_fault_around();
+	if (info.huge_pages)
+		printf("%-16s%u pages (%s) mapped 2 MiB at a time\n", "huge mode",
+		       info.huge_pages, format_size(size, sizeof(size),
+						    (uint64_t)info.huge_pages * page_size()));
+	else
+		printf("%-16s4 KiB pages only: no PFN mapping by PMD on this kernel,\n"
+		       "%-16sor no 2 MiB chunk in the buffer\n", "huge mode", "");
 	counters_print(&c);
 	return 0;
 }

@@ -24,7 +24,8 @@ static const struct command commands[] = {
 		.run = cmd_info,
 		.summary = "the buffer, the modes and the driver's counters",
 		.about = "Show the device buffer (size, chunks, metadata), its default mode, the\n"
-			 "modes the driver accepts, and its counters (from the STATS ioctl).\n",
+			 "modes the driver accepts, fault-around, what huge mode can map 2 MiB at\n"
+			 "a time, and the driver's counters (from the STATS ioctl).\n",
 	},
 	{
 		.name = "map",
@@ -55,10 +56,11 @@ static const struct command commands[] = {
 		.name = "demo",
 		.run = cmd_demo,
 		.summary = "map the same range once per mode and compare",
-		.about = "Map the same range once in each mode the driver has, touch every page,\n"
-			 "and compare what happened: timings, pagemap, faults, VmFlags, GUP. Then\n"
-			 "show the driver's trace events for a 4-page mapping in each mode.\n",
-		.options = "  -l, --length N     bytes to map (default 1M, or the buffer if smaller)\n"
+		.about = "Map the same range once in each mode the driver has, read every page,\n"
+			 "and compare what happened: timings, pagemap, faults, fault-around, 2 MiB\n"
+			 "mappings, VmFlags, GUP. Then show the driver's trace events for a 4-page\n"
+			 "mapping in each mode.\n",
+		.options = "  -l, --length N     bytes to map (default 2M, or the buffer if smaller)\n"
 			   "  -j, --json         print the facts as one JSON object instead\n",
 		.takes_size = true,
 	},

@@ -32,23 +32,21 @@ struct mapping {
 	bool pfnmap;
 };
 
-/* Faults and time spent in one step. */
+/* Faults and time spent in one step, and the driver's counters. */
 struct step {
 	uint64_t ns;
 	long minflt;
-	__u64 faults;
+	struct mmapdemo_stats st;
 };
 
 static void step_start(const struct mapping *m, struct step *s)
 {
-	struct mmapdemo_stats st;
-
-	device_stats(m->fd, &st);
-	s->faults = st.faults;
+	device_stats(m->fd, &s->st);
 	s->minflt = minor_faults();
 	s->ns = now_ns();
 }
 
+/* From here on, s->st holds the growth of each counter. */
 static void step_end(const struct mapping *m, struct step *s)
 {
 	struct mmapdemo_stats st;
@@ -56,7 +54,9 @@ static void step_end(const struct mapping *m, struct step *s)
 	s->ns = now_ns() - s->ns;
 	s->minflt = minor_faults() - s->minflt;
 	device_stats(m->fd, &st);
-	s->faults = st.faults - s->faults;
+	s->st.faults = st.faults - s->st.faults;
+	s->st.around_pages = st.around_pages - s->st.around_pages;
+	s->st.huge_faults = st.huge_faults - s->st.huge_faults;
 }
 
 /* "16 of 16 pages present", from pagemap, which cannot see PFN maps. */
@@ -78,11 +78,15 @@ static const char *present_text(const struct mapping *m, char *buf, size_t size)
 static void step_print(const struct mapping *m, const struct step *s,
 		       const char *what)
 {
-	char buf[64];
+	char buf[64], more[64] = "";
 
-	printf("%s: %.1f µs, %ld minor faults, %llu driver faults, %s\n",
-	       what, s->ns / 1e3, s->minflt, (unsigned long long)s->faults,
-	       present_text(m, buf, sizeof(buf)));
+	if (s->st.around_pages || s->st.huge_faults)
+		snprintf(more, sizeof(more), " (+%llu pages around, %llu of 2 MiB)",
+			 (unsigned long long)s->st.around_pages,
+			 (unsigned long long)s->st.huge_faults);
+	printf("%s: %.1f µs, %ld minor faults, %llu driver faults%s, %s\n",
+	       what, s->ns / 1e3, s->minflt, (unsigned long long)s->st.faults,
+	       more, present_text(m, buf, sizeof(buf)));
 }
 
 static void map_touch(const struct mapping *m)

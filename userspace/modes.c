@@ -14,6 +14,9 @@
 static const char *const mode_names[] = {
 	[MMAPDEMO_MODE_REMAP] = "remap",
 	[MMAPDEMO_MODE_FAULT] = "fault",
+	[MMAPDEMO_MODE_INSERT] = "insert",
+	[MMAPDEMO_MODE_PFN] = "pfn",
+	[MMAPDEMO_MODE_HUGE] = "huge",
 };
 
 _Static_assert(ARRAY_SIZE(mode_names) <= MAX_MODES,

@@ -3,7 +3,8 @@
  * What the kernel tells a process about one of its mappings: the clock and
  * fault count around a touch, /proc/self/pagemap, the VmFlags line of
  * /proc/self/smaps, and whether get_user_pages() works on it, as seen
- * through process_vm_readv().
+ * through process_vm_readv().  And the module's parameters, which decide
+ * some of that.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -136,6 +137,23 @@ void vma_flags_pick(const char *flags, const char *want, char *out, size_t size)
 					 used ? " " : "", flag);
 	if (!used)
 		snprintf(out, size, "-");
+}
+
+int module_param_bool(const char *name)
+{
+	char path[128], val[8];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, val, sizeof(val) - 1);
+	close(fd);
+	if (len <= 0)
+		return len ? -errno : -EIO;
+	return val[0] == 'Y' || val[0] == '1';
 }
 
 int gup_read(const void *addr)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * mmapdemo: a character device that maps its buffer into a process either
- * eagerly (every PTE written at mmap() time) or lazily (one page per fault).
+ * mmapdemo: a character device that maps its buffer into a process in one of
+ * several modes: eagerly (every PTE written at mmap() time) or lazily (on
+ * faults), as page frame numbers or as struct pages.
  *
  * Userspace opens /dev/mmapdemo, may pick a mode for the open file with
  * MMAPDEMO_IOC_SET_MODE, then calls mmap() on it.  The mode applies to the
@@ -21,10 +22,27 @@
  * @MMAPDEMO_MODE_FAULT: lazy.  mmap() installs only the vm_operations; the
  *	first touch of each page enters the driver's fault handler, which hands
  *	the page to the core MM.  MAP_PRIVATE is copy-on-write.
+ * @MMAPDEMO_MODE_INSERT: eager.  mmap() maps every page with
+ *	vm_insert_pages(); the VMA is VM_MIXEDMAP and holds struct pages, so
+ *	get_user_pages() works on it and MAP_PRIVATE is copy-on-write.
+ * @MMAPDEMO_MODE_PFN: lazy.  mmap() installs only the vm_operations; the
+ *	first touch of each page enters the driver's fault handler, which writes
+ *	the PTE with vmf_insert_pfn().  Otherwise as remap: VM_PFNMAP, and
+ *	writable MAP_PRIVATE mappings are refused.
+ * @MMAPDEMO_MODE_HUGE: lazy, as pfn, but a fault maps the whole 2 MiB around
+ *	it with one PMD when those 2 MiB lie inside the mapping, start at a
+ *	multiple of 2 MiB in the buffer and fall in one of its 2 MiB chunks;
+ *	elsewhere it maps 4 KiB.  The driver places such mappings at addresses
+ *	that agree with their offsets modulo 2 MiB.  A kernel that cannot map a
+ *	PFN with a PMD (before 6.12) maps 4 KiB pages only, and says so with a
+ *	zero &struct mmapdemo_info.huge_pages.
  */
 enum mmapdemo_mode {
 	MMAPDEMO_MODE_REMAP	= 0,
 	MMAPDEMO_MODE_FAULT	= 1,
+	MMAPDEMO_MODE_INSERT	= 2,
+	MMAPDEMO_MODE_PFN	= 3,
+	MMAPDEMO_MODE_HUGE	= 4,
 };
 
 /**
@@ -35,7 +53,9 @@ enum mmapdemo_mode {
  * @chunks: number of physically contiguous chunks the buffer is made of
  * @max_order: order of the largest chunk (a chunk holds 2^order pages)
  * @default_mode: the &enum mmapdemo_mode a newly opened file starts in
- * @__pad: reserved, zero
+ * @huge_pages: pages at the start of the buffer that huge mode maps 2 MiB
+ *	at a time (its chunks of 2 MiB or more); 0 if this kernel cannot map
+ *	a PFN with a PMD.  Zero from drivers that predate huge mode.
  */
 struct mmapdemo_info {
 	__u64 size;
@@ -44,18 +64,33 @@ struct mmapdemo_info {
 	__u32 chunks;
 	__u32 max_order;
 	__u32 default_mode;
-	__u32 __pad;
+	__u32 huge_pages;
 };
 
 /**
  * struct mmapdemo_stats - device-wide counters, from MMAPDEMO_IOC_STATS
  * @opens: successful open() calls since load
  * @mmaps: successful mmap() calls, indexed by &enum mmapdemo_mode
- * @faults: calls of the fault handler that returned a page
+ * @faults: calls of a fault handler that mapped a page, or handed one to
+ *	the core MM
  * @eager_pages: pages mapped at mmap() time by the eager modes
  * @live_vmas: VMAs of this device that exist right now
  * @bytes_read: bytes copied out by read()
  * @bytes_written: bytes copied in by write()
+ * @vma_lock_faults: of @faults and @huge_faults, those the driver handled
+ *	under the VMA's own lock (per-VMA locking, 6.4 and later) rather than
+ *	under mmap_lock
+ * @around_pages: pages that fault mode's fault-around mapped beside the
+ *	faulting ones, without a call of the fault handler
+ * @huge_faults: 2 MiB mappings made by huge mode's fault handler, one PMD
+ *	each
+ * @huge_fallbacks: calls of huge mode's 2 MiB fault handler that left the
+ *	fault to 4 KiB pages (on 6.4 and later, a fault that the core first
+ *	tries under the per-VMA lock and retries can count twice)
+ *
+ * Fields are only ever appended.  The size is part of MMAPDEMO_IOC_STATS, and
+ * the driver answers every size it has had, so a program built against an
+ * older version of this header gets the fields it knows.
  */
 struct mmapdemo_stats {
 	__u64 opens;
@@ -65,6 +100,10 @@ struct mmapdemo_stats {
 	__u64 live_vmas;
 	__u64 bytes_read;
 	__u64 bytes_written;
+	__u64 vma_lock_faults;
+	__u64 around_pages;
+	__u64 huge_faults;
+	__u64 huge_fallbacks;
 };
 
 #define MMAPDEMO_IOC_MAGIC	0xB9

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The lazy PFN path: mmap() only marks the VMA VM_PFNMAP | VM_IO and
+ * installs the vm_operations; the first touch of each page faults, and
+ * ->fault writes the PTE itself with vmf_insert_pfn().  The core never sees
+ * a struct page, so apart from the faults this is remap's mapping, with
+ * remap's rules (pfnmap.c): no GUP, no copy on write, ->access for
+ * /proc/pid/mem.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "mmapdemo.h"
+#include "trace.h"
+
+/* Map the page at vmf->pgoff by its frame number (pfn and huge modes). */
+vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf)
+{
+	struct mmapdemo_dev *md = vmf->vma->vm_private_data;
+	struct page *page = mmapdemo_buf_page(&md->buf, vmf->pgoff);
+	unsigned long pfn;
+	vm_fault_t ret;
+
+	if (!page) {
+		trace_mmapdemo_pfn_fault(vmf, 0, VM_FAULT_SIGBUS);
+		pr_debug("pfn fault at %#lx: pgoff %lu is past the buffer\n",
+			 vmf->address, vmf->pgoff);
+		return VM_FAULT_SIGBUS;
+	}
+
+	pfn = page_to_pfn(page);
+	/* VM_FAULT_NOPAGE, also when another thread mapped it first. */
+	ret = vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+	if (ret == VM_FAULT_NOPAGE)
+		mmapdemo_count_fault(md, vmf);
+	trace_mmapdemo_pfn_fault(vmf, pfn, ret);
+	pr_debug("pfn fault at %#lx: pgoff %lu: %#x\n", vmf->address,
+		 vmf->pgoff, (__force unsigned int)ret);
+	return ret;
+}
+
+static const struct vm_operations_struct mmapdemo_pfn_vm_ops = {
+	.open = mmapdemo_vma_open,
+	.close = mmapdemo_vma_close,
+	.fault = mmapdemo_pfn_fault,
+	.access = mmapdemo_pfnmap_access,
+};
+
+/* Make @vma a PFN map whose fault handlers insert PFNs. */
+int mmapdemo_pfn_prepare(struct vm_area_struct *vma)
+{
+	int ret = mmapdemo_pfnmap_private(vma);
+
+	if (ret)
+		return ret;
+	/* What remap_pfn_range() sets; vmf_insert_pfn() needs VM_PFNMAP. */
+	vm_flags_set(vma, VM_PFNMAP | VM_IO);
+	return 0;
+}
+
+int mmapdemo_pfn_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
+{
+	int ret = mmapdemo_pfn_prepare(vma);
+
+	if (ret)
+		return ret;
+	vma->vm_ops = &mmapdemo_pfn_vm_ops;
+	return 0;
+}
