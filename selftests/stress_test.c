@@ -2,8 +2,8 @@
 /*
  * Stress: threads and processes call mmap(), munmap(), mremap(), mprotect(),
  * madvise(), fork(), close() and open(), ioctl(), read() and write() on
- * /dev/mmapdemo at random for a few seconds, in remap mode, in fault mode,
- * then in both at once.
+ * /dev/mmapdemo at random for a few seconds, in each mode, then in all of
+ * them at once.
  *
  * Each worker owns a region of the buffer and knows the pattern seed of each
  * of its pages.  After every call that may change the region or its
@@ -113,6 +113,9 @@ struct worker {
 static const struct phase phases[] = {
 	{ "remap", MMAPDEMO_MODE_REMAP, false },
 	{ "fault", MMAPDEMO_MODE_FAULT, false },
+	{ "insert", MMAPDEMO_MODE_INSERT, false },
+	{ "pfn", MMAPDEMO_MODE_PFN, false },
+	{ "huge", MMAPDEMO_MODE_HUGE, false },
 	{ "mixed", MMAPDEMO_MODE_REMAP, true },
 };
 
@@ -123,9 +126,19 @@ static struct mmapdemo_info info;
 static size_t page, region_len;
 static struct timespec deadline;
 
+#define NR_MODES	(MMAPDEMO_MODE_HUGE + 1)
+
 static const char *mode_name(__u32 mode)
 {
-	return mode == MMAPDEMO_MODE_REMAP ? "remap" : "fault";
+	static const char *const names[NR_MODES] = {
+		[MMAPDEMO_MODE_REMAP] = "remap",
+		[MMAPDEMO_MODE_FAULT] = "fault",
+		[MMAPDEMO_MODE_INSERT] = "insert",
+		[MMAPDEMO_MODE_PFN] = "pfn",
+		[MMAPDEMO_MODE_HUGE] = "huge",
+	};
+
+	return mode < NR_MODES ? names[mode] : "?";
 }
 
 static const char *errno_name(int err)
@@ -234,9 +247,11 @@ static size_t page_pos(struct worker *w, size_t i)
 	return w->off + i * page;
 }
 
+/* remap, pfn and huge map bare frame numbers: VM_PFNMAP. */
 static bool is_pfnmap(const struct map *m)
 {
-	return m->mode == MMAPDEMO_MODE_REMAP;
+	return m->mode == MMAPDEMO_MODE_REMAP || m->mode == MMAPDEMO_MODE_PFN ||
+	       m->mode == MMAPDEMO_MODE_HUGE;
 }
 
 static bool page_ok(struct worker *w, const unsigned char *p, size_t i)
@@ -256,8 +271,7 @@ static void check_map(struct worker *w, const struct map *m)
 
 	for (i = 0; i < m->pages; i++)
 		if (!page_ok(w, m->addr + i * page, m->first + i))
-			mismatch(w, is_pfnmap(m) ? "a remap mapping" :
-				 "a fault mapping", m->first + i);
+			mismatch(w, mode_name(m->mode), m->first + i);
 }
 
 static void check_maps(struct worker *w)
@@ -832,7 +846,7 @@ static __u32 wanted_mode(struct worker *w)
 {
 	if (!w->phase->mixed)
 		return w->phase->mode;
-	return rnd_below(w, 2) ? MMAPDEMO_MODE_FAULT : MMAPDEMO_MODE_REMAP;
+	return rnd_below(w, NR_MODES);
 }
 
 static void set_mode(struct worker *w, __u32 mode)
@@ -846,7 +860,8 @@ static void set_mode(struct worker *w, __u32 mode)
 /* An unknown mode is refused and changes nothing. */
 static void set_bad_mode(struct worker *w)
 {
-	__u32 mode = MMAPDEMO_MODE_FAULT + 1 + rnd_below(w, 1000);
+	/* struct mmapdemo_stats counts 8 modes at most. */
+	__u32 mode = 8 + rnd_below(w, 1000);
 
 	if (rnd_below(w, 2))
 		mode = ~0u;
