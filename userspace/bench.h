@@ -18,7 +18,9 @@
 #define BENCH_NAME	16
 #define BENCH_NOTE	48
 #define BENCH_PEERS	6
-#define BENCH_SUBJECTS	(MAX_MODES + BENCH_PEERS)
+/* Every mode, fault mode once more without fault-around, the peers. */
+#define BENCH_SUBJECTS	(MAX_MODES + 1 + BENCH_PEERS)
+#define BENCH_NO_AROUND	"fault-noFA"
 
 struct bench_subject;
 

@@ -46,6 +46,32 @@ static const struct bench_ops device_ops = {
 	.map = device_map,
 };
 
+/*
+ * Fault mode without fault-around: the driver reads its fault_around
+ * parameter at mmap() time, so turn it off for this mmap() alone.
+ */
+static void *device_no_around_map(struct bench_subject *s, size_t len,
+				  void *hint)
+{
+	int old = module_param_bool("fault_around"), err;
+	void *p;
+
+	err = old < 0 ? old : module_param_set_bool("fault_around", false);
+	if (err) {
+		errno = -err;
+		return MAP_FAILED;
+	}
+	p = device_map(s, len, hint);
+	err = errno;
+	module_param_set_bool("fault_around", old);
+	errno = err;
+	return p;
+}
+
+static const struct bench_ops device_no_around_ops = {
+	.map = device_no_around_map,
+};
+
 static void *anon_map(struct bench_subject *s, size_t len, void *hint)
 {
 	(void)s;
@@ -224,6 +250,15 @@ unsigned int bench_subjects(int dev, struct bench_subject *subjects)
 		s->fd = device_open();
 		if (device_set_mode(s->fd, mode))
 			die_err(EINVAL, "%s: mode %s", device_path, s->name);
+		s++;
+		if (mode != MMAPDEMO_MODE_FAULT || module_param_bool("fault_around") < 0)
+			continue;
+		/* The same without fault-around, to show what it is worth. */
+		s[0] = s[-1];
+		s->ops = &device_no_around_ops;
+		s->fd = device_open();
+		device_set_mode(s->fd, mode);
+		snprintf(s->name, sizeof(s->name), "%s", BENCH_NO_AROUND);
 		s++;
 	}
 	for (i = 0; i < ARRAY_SIZE(peers); i++, s++) {

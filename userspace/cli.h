@@ -108,8 +108,9 @@ bool vma_has_flag(const char *flags, const char *flag);
 void vma_flags_pick(const char *flags, const char *want, char *out, size_t size);
 /* Copy one byte out of @addr with process_vm_readv(); 0 or -errno. */
 int gup_read(const void *addr);
-/* A Y/N parameter of the mmapdemo module: 1, 0, or -errno. */
+/* A Y/N parameter of the mmapdemo module: 1, 0, or -errno; set it, 0 or -errno. */
 int module_param_bool(const char *name);
+int module_param_set_bool(const char *name, bool val);
 
 /* hexdump.c */
 void hexdump(FILE *f, const unsigned char *p, size_t len, uint64_t base);

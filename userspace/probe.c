@@ -156,6 +156,21 @@ int module_param_bool(const char *name)
 	return val[0] == 'Y' || val[0] == '1';
 }
 
+int module_param_set_bool(const char *name, bool val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val ? "Y" : "N", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int gup_read(const void *addr)
 {
 	unsigned char byte;
