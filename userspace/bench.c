@@ -16,18 +16,18 @@
 
 #include "bench.h"
 
-#define MAX_SIZES	32
-#define MAX_REPS	1000
-#define DEFAULT_MAX	(256ULL << 20)
-#define BIG_SIZE	(64ULL << 20)	/* above it, fewer repetitions */
-#define REPS		5
-#define BIG_REPS	3
+#define MAX_SIZES   32
+#define MAX_REPS    1000
+#define DEFAULT_MAX (256ULL << 20)
+#define BIG_SIZE    (64ULL << 20) /* above it, fewer repetitions */
+#define REPS	    5
+#define BIG_REPS    3
 
 struct bench_args {
 	uint64_t sizes[MAX_SIZES];
 	unsigned int nr_sizes;
-	unsigned int reps;	/* 0: REPS, and BIG_REPS above BIG_SIZE */
-	const char *modes, *peers;	/* comma-separated lists, or NULL */
+	unsigned int reps;	   /* 0: REPS, and BIG_REPS above BIG_SIZE */
+	const char *modes, *peers; /* comma-separated lists, or NULL */
 	const char *from;
 	bool csv, quiet;
 };
@@ -138,8 +138,8 @@ static void parse_args(const struct command *cmd, int argc, char **argv,
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv,
-				  COMMON_SHORT_OPTIONS "s:r:m:p:cqF:",
-				  options, NULL)) != -1) {
+				  COMMON_SHORT_OPTIONS "s:r:m:p:cqF:", options,
+				  NULL)) != -1) {
 		ret = 0;
 		switch (opt) {
 		case 's':
@@ -194,7 +194,8 @@ static void check_sizes(const struct command *cmd, struct bench_args *a,
 	for (i = 0; i < a->nr_sizes; i++) {
 		a->sizes[i] = (a->sizes[i] + page - 1) / page * page;
 		if (a->sizes[i] > buffer)
-			die_usage(cmd, "--sizes: %llu bytes: the buffer of %s has %s",
+			die_usage(cmd,
+				  "--sizes: %llu bytes: the buffer of %s has %s",
 				  (unsigned long long)a->sizes[i], device_path,
 				  format_size(buf, sizeof(buf), buffer));
 	}
@@ -235,7 +236,7 @@ static void check_list(const struct command *cmd, const char *option,
 		if (i == nr)
 			die_usage(cmd, "%s %s: %s", option, item,
 				  peers ? "no such peer" :
-				  "the driver has no such mode");
+					  "the driver has no such mode");
 	}
 	free(copy);
 }
@@ -281,15 +282,16 @@ static int compare_doubles(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-#define FIELD(name)	offsetof(struct bench_result, name)
+#define FIELD(name) offsetof(struct bench_result, name)
 
 static const size_t measures[] = {
-	FIELD(mmap_ns), FIELD(read_ns), FIELD(read_faults), FIELD(write_ns),
-	FIELD(write_faults), FIELD(read_map_ns), FIELD(write_map_ns),
-	FIELD(read_mbps), FIELD(write_mbps), FIELD(munmap_ns),
+	FIELD(mmap_ns),	     FIELD(read_ns),	  FIELD(read_faults),
+	FIELD(write_ns),     FIELD(write_faults), FIELD(read_map_ns),
+	FIELD(write_map_ns), FIELD(read_mbps),	  FIELD(write_mbps),
+	FIELD(munmap_ns),
 };
 
-#define MEASURE(r, offset)	(*(double *)((char *)(r) + (offset)))
+#define MEASURE(r, offset) (*(double *)((char *)(r) + (offset)))
 
 /* Each measure of @r is the median of that measure over @reps. */
 static void medians(struct bench_result *r, const struct bench_result *reps,
@@ -302,8 +304,8 @@ static void medians(struct bench_result *r, const struct bench_result *reps,
 		for (i = 0; i < nr; i++)
 			v[i] = MEASURE(&reps[i], measures[m]);
 		qsort(v, nr, sizeof(v[0]), compare_doubles);
-		MEASURE(r, measures[m]) = nr % 2 ? v[nr / 2] :
-					  (v[nr / 2 - 1] + v[nr / 2]) / 2;
+		MEASURE(r, measures[m]) =
+			nr % 2 ? v[nr / 2] : (v[nr / 2 - 1] + v[nr / 2]) / 2;
 	}
 }
 
@@ -327,7 +329,7 @@ static void measure_size(struct bench_run *run, struct bench_subject *subjects,
 		memcpy(r->name, subjects[i].name, sizeof(r->name));
 		ok[i] = subject_start(&subjects[i], len, r);
 	}
-	r -= nr - 1;	/* the first result of this size */
+	r -= nr - 1; /* the first result of this size */
 
 	for (rep = 0; rep < reps; rep++) {
 		for (i = 0; i < nr; i++) {
@@ -432,7 +434,8 @@ static void bench_measure(const struct command *cmd, struct bench_args *a,
 		measure_size(run, subjects, nr, a->sizes[i], reps);
 		if (a->quiet)
 			continue;
-		fprintf(stderr, "mmapdemo bench: %s, %u mappings, %u repetitions: %.1f s\n",
+		fprintf(stderr,
+			"mmapdemo bench: %s, %u mappings, %u repetitions: %.1f s\n",
 			format_size(size, sizeof(size), a->sizes[i]), nr, reps,
 			(now_ns() - t) / 1e9);
 	}

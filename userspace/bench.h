@@ -14,13 +14,13 @@
 
 #include "cli.h"
 
-#define BENCH_HUGE	(2UL << 20)	/* a PMD maps 2 MiB on x86-64 */
+#define BENCH_HUGE	(2UL << 20) /* a PMD maps 2 MiB on x86-64 */
 #define BENCH_NAME	16
 #define BENCH_NOTE	48
 #define BENCH_PEERS	6
 /* Every mode, fault mode once more without fault-around, the peers. */
 #define BENCH_SUBJECTS	(MAX_MODES + 1 + BENCH_PEERS)
-#define BENCH_NO_AROUND	"fault-noFA"
+#define BENCH_NO_AROUND "fault-noFA"
 
 struct bench_subject;
 
@@ -44,9 +44,9 @@ struct bench_ops {
 struct bench_subject {
 	char name[BENCH_NAME];
 	bool peer;
-	unsigned int mode;	/* of the device, when !peer */
-	int fd;			/* the device in that mode, a memfd, or -1 */
-	size_t fd_len;		/* bytes prepared in a memfd */
+	unsigned int mode; /* of the device, when !peer */
+	int fd;		   /* the device in that mode, a memfd, or -1 */
+	size_t fd_len;	   /* bytes prepared in a memfd */
 	const struct bench_ops *ops;
 };
 
@@ -68,20 +68,20 @@ struct bench_result {
 	bool ok;
 	char note[BENCH_NOTE];
 	unsigned int reps;
-	double mmap_ns;		/* the mmap() call */
-	double read_ns;		/* the first read of every page */
-	double read_faults;	/* per page, in mmap() and the first read */
-	double write_ns;	/* the first write of every page, anew */
-	double write_faults;	/* per page, in mmap() and the first write */
-	double read_map_ns;	/* mmap() and the first read */
-	double write_map_ns;	/* mmap() and the first write */
-	double read_mbps, write_mbps;	/* MB/s after the first touch */
-	double munmap_ns;	/* munmap() with every page present */
+	double mmap_ns;	     /* the mmap() call */
+	double read_ns;	     /* the first read of every page */
+	double read_faults;  /* per page, in mmap() and the first read */
+	double write_ns;     /* the first write of every page, anew */
+	double write_faults; /* per page, in mmap() and the first write */
+	double read_map_ns;  /* mmap() and the first read */
+	double write_map_ns; /* mmap() and the first write */
+	double read_mbps, write_mbps; /* MB/s after the first touch */
+	double munmap_ns;	      /* munmap() with every page present */
 };
 
 /* A run: what it ran on, and one result per size and subject. */
 struct bench_run {
-	char about[8][192];	/* the comment lines at the top of the CSV */
+	char about[8][192]; /* the comment lines at the top of the CSV */
 	unsigned int nr_about;
 	struct bench_result *results;
 	size_t nr, cap;

@@ -14,14 +14,14 @@
 #include "bench.h"
 
 enum column_type {
-	COL_SIZE,	/* uint64_t */
-	COL_PAGES,	/* written from size, ignored when read */
-	COL_KIND,	/* bool peer: "mode" or "peer" */
-	COL_NAME,	/* char[BENCH_NAME] */
-	COL_STATUS,	/* bool ok: "ok" or "n/a" */
-	COL_REPS,	/* unsigned int */
-	COL_NUM,	/* double, empty when n/a */
-	COL_NOTE,	/* char[BENCH_NOTE], commas replaced */
+	COL_SIZE,   /* uint64_t */
+	COL_PAGES,  /* written from size, ignored when read */
+	COL_KIND,   /* bool peer: "mode" or "peer" */
+	COL_NAME,   /* char[BENCH_NAME] */
+	COL_STATUS, /* bool ok: "ok" or "n/a" */
+	COL_REPS,   /* unsigned int */
+	COL_NUM,    /* double, empty when n/a */
+	COL_NOTE,   /* char[BENCH_NOTE], commas replaced */
 };
 
 static const struct column {
@@ -30,8 +30,10 @@ static const struct column {
 	size_t offset;
 	int decimals;
 } columns[] = {
+/* clang-format off */
 #define COLUMN(name, type, field, decimals) \
 	{ name, type, offsetof(struct bench_result, field), decimals }
+	/* clang-format on */
 	COLUMN("size", COL_SIZE, size, 0),
 	COLUMN("pages", COL_PAGES, size, 0),
 	COLUMN("kind", COL_KIND, peer, 0),
@@ -52,9 +54,9 @@ static const struct column {
 #undef COLUMN
 };
 
-#define NR_COLUMNS	ARRAY_SIZE(columns)
-#define MAX_FIELDS	(2 * NR_COLUMNS)
-#define LINE_MAX_CSV	1024
+#define NR_COLUMNS   ARRAY_SIZE(columns)
+#define MAX_FIELDS   (2 * NR_COLUMNS)
+#define LINE_MAX_CSV 1024
 
 struct bench_result *bench_run_add(struct bench_run *run)
 {
@@ -281,8 +283,8 @@ int bench_csv_read(FILE *f, struct bench_run *run, char *why, size_t size)
 			header = true;
 			continue;
 		}
-		ret = read_row(line, index, nr_fields, bench_run_add(run),
-			       msg, sizeof(msg));
+		ret = read_row(line, index, nr_fields, bench_run_add(run), msg,
+			       sizeof(msg));
 		if (ret) {
 			snprintf(why, size, "line %u: %s", n, msg);
 			return ret;

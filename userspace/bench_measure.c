@@ -25,8 +25,8 @@
  * mapping and at least 8 MiB: a moment when the machine is busy elsewhere
  * spoils one round, not the figure.
  */
-#define STREAM_ROUNDS		3
-#define STREAM_ROUND_BYTES	(8UL << 20)
+#define STREAM_ROUNDS	   3
+#define STREAM_ROUND_BYTES (8UL << 20)
 
 static volatile uint64_t sink;
 

@@ -26,9 +26,9 @@
 
 #include "bench.h"
 
-#define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
-#define FAULT_AROUND	"/sys/kernel/debug/fault_around_bytes"
-#define PREFILL_CHUNK	(64 * 1024)
+#define THP_ENABLED   "/sys/kernel/mm/transparent_hugepage/enabled"
+#define FAULT_AROUND  "/sys/kernel/debug/fault_around_bytes"
+#define PREFILL_CHUNK (64 * 1024)
 
 static void *map_at(void *hint, size_t len, int flags, int fd)
 {
@@ -191,8 +191,8 @@ static unsigned long meminfo(const char *key)
 	return val;
 }
 
-static bool hugetlb_unavailable(struct bench_subject *s, size_t len,
-				char *why, size_t size)
+static bool hugetlb_unavailable(struct bench_subject *s, size_t len, char *why,
+				size_t size)
 {
 	size_t huge = meminfo("Hugepagesize:") * 1024;
 	unsigned long free = meminfo("HugePages_Free:");
@@ -226,8 +226,8 @@ static const struct {
 	{ "memfd", { .prepare = memfd_prepare, .map = memfd_map } },
 	{ "memfd-pop", { .prepare = memfd_prepare, .map = memfd_pop_map } },
 	{ "thp", { .unavailable = thp_unavailable, .map = thp_map } },
-	{ "hugetlb", { .unavailable = hugetlb_unavailable,
-		       .map = hugetlb_map } },
+	{ "hugetlb",
+	  { .unavailable = hugetlb_unavailable, .map = hugetlb_map } },
 };
 
 const char *bench_peer_name(unsigned int i)
@@ -251,7 +251,8 @@ unsigned int bench_subjects(int dev, struct bench_subject *subjects)
 		if (device_set_mode(s->fd, mode))
 			die_err(EINVAL, "%s: mode %s", device_path, s->name);
 		s++;
-		if (mode != MMAPDEMO_MODE_FAULT || module_param_bool("fault_around") < 0)
+		if (mode != MMAPDEMO_MODE_FAULT ||
+		    module_param_bool("fault_around") < 0)
 			continue;
 		/* The same without fault-around, to show what it is worth. */
 		s[0] = s[-1];
@@ -262,7 +263,8 @@ unsigned int bench_subjects(int dev, struct bench_subject *subjects)
 		s++;
 	}
 	for (i = 0; i < ARRAY_SIZE(peers); i++, s++) {
-		*s = (struct bench_subject){ .peer = true, .fd = -1,
+		*s = (struct bench_subject){ .peer = true,
+					     .fd = -1,
 					     .ops = &peers[i].ops };
 		snprintf(s->name, sizeof(s->name), "%s", peers[i].name);
 	}

@@ -10,8 +10,8 @@
 
 #include "bench.h"
 
-#define RATIO_SIZE	(64ULL << 20)
-#define CELL		8	/* a number and the space before it */
+#define RATIO_SIZE (64ULL << 20)
+#define CELL	   8 /* a number and the space before it */
 
 /* The targets: a ratio of "mmap + first read" ns/page, at most @max. */
 static const struct ratio_target {
@@ -23,9 +23,9 @@ static const struct ratio_target {
 	{ "huge", "thp", 1.0 },
 };
 
-#define FAULTS_MODE	"huge"
-#define FAULTS_MAX	(1.0 / 512)
-#define BANDWIDTH_MIN	0.95	/* of anonymous memory's */
+#define FAULTS_MODE   "huge"
+#define FAULTS_MAX    (1.0 / 512)
+#define BANDWIDTH_MIN 0.95 /* of anonymous memory's */
 
 /* "4K", "64M", "1G", or bytes. */
 static const char *size_name(uint64_t size)
@@ -101,9 +101,8 @@ static void print_result(FILE *f, const struct bench_result *r)
 	fputc('\n', f);
 }
 
-static const struct bench_result *find(const struct bench_run *run,
-				       uint64_t size, bool peer,
-				       const char *name)
+static const struct bench_result *
+find(const struct bench_run *run, uint64_t size, bool peer, const char *name)
 {
 	const struct bench_result *r;
 
@@ -129,7 +128,7 @@ static uint64_t ratio_size(const struct bench_run *run)
 	return size;
 }
 
-#define FIELD(name)	offsetof(struct bench_result, name)
+#define FIELD(name) offsetof(struct bench_result, name)
 
 /* The field at @offset of @a over that of @b, or NAN if one is missing. */
 static double ratio(const struct bench_result *a, const struct bench_result *b,
@@ -164,7 +163,8 @@ static void print_ratios(FILE *f, const struct bench_run *run, uint64_t size)
 	unsigned int i;
 	char buf[32];
 
-	fprintf(f, "\nat %s, each mode over each peer: ns/page of mmap() and the\n"
+	fprintf(f,
+		"\nat %s, each mode over each peer: ns/page of mmap() and the\n"
 		"first read (or write) of every page; MB/s over anon's\n",
 		format_size(buf, sizeof(buf), size));
 	fprintf(f, "%-16s", "");
@@ -183,8 +183,10 @@ static void print_ratios(FILE *f, const struct bench_run *run, uint64_t size)
 static void print_target(FILE *f, const char *what, const char *goal,
 			 const char *value, int met)
 {
+	/* clang-format off */
 	fprintf(f, "  %-25s %-8s %-7s %s\n", what, goal,
 		met < 0 ? "-" : met ? "met" : "missed", value);
+	/* clang-format on */
 }
 
 /* A mode that is missing, or the ratio of its ns/page over the peer's. */

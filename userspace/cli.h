@@ -14,17 +14,17 @@
 
 #include <linux/mmapdemo.h>
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* main.c: the commands and the options they all take */
 struct command {
 	const char *name;
 	int (*run)(const struct command *cmd, int argc, char **argv);
-	const char *summary;	/* one line for "mmapdemo --help" */
-	const char *about;	/* a paragraph for "mmapdemo COMMAND --help" */
-	const char *options;	/* its own options, one line each */
-	bool takes_size;	/* options with a size N */
-	bool takes_mode;	/* an option with a MODE */
+	const char *summary; /* one line for "mmapdemo --help" */
+	const char *about;   /* a paragraph for "mmapdemo COMMAND --help" */
+	const char *options; /* its own options, one line each */
+	bool takes_size;     /* options with a size N */
+	bool takes_mode;     /* an option with a MODE */
 };
 
 extern const char *device_path;
@@ -33,10 +33,12 @@ extern const char *device_path;
  * Every command's option table starts with these, and hands any option it
  * does not know to command_option().
  */
-#define COMMON_SHORT_OPTIONS	"+d:h"
+#define COMMON_SHORT_OPTIONS "+d:h"
+/* clang-format off */
 #define COMMON_LONG_OPTIONS					\
 	{ "device", required_argument, NULL, 'd' },		\
 	{ "help", no_argument, NULL, 'h' }
+/* clang-format on */
 
 void command_option(const struct command *cmd, int opt);
 void command_no_args(const struct command *cmd, int argc, char **argv);
@@ -48,8 +50,7 @@ int cmd_demo(const struct command *cmd, int argc, char **argv);
 int cmd_bench(const struct command *cmd, int argc, char **argv);
 
 /* error.c: "mmapdemo: <what>: <strerror>" and exit */
-void die(const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 1, 2)));
+void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void die_err(int err, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
 void warn_err(int err, const char *fmt, ...)
@@ -66,7 +67,7 @@ int parse_byte(const char *s, unsigned char *val);
 char *format_size(char *buf, size_t size, uint64_t bytes);
 
 /* modes.c: the mode names this tool knows, indexed by enum mmapdemo_mode */
-#define MAX_MODES	ARRAY_SIZE(((struct mmapdemo_stats *)0)->mmaps)
+#define MAX_MODES ARRAY_SIZE(((struct mmapdemo_stats *)0)->mmaps)
 
 unsigned int mode_count(void);
 const char *mode_name(unsigned int mode);
@@ -84,11 +85,11 @@ unsigned int device_get_mode(int fd);
 /* counters.c: the driver's counters, from debugfs or the STATS ioctl */
 struct counters {
 	struct mmapdemo_stats st;
-	uint32_t modes;		/* bit mask of the modes in st.mmaps */
+	uint32_t modes; /* bit mask of the modes in st.mmaps */
 	const char *source;
 };
 
-#define DEBUGFS_DIR	"/sys/kernel/debug/mmapdemo"
+#define DEBUGFS_DIR "/sys/kernel/debug/mmapdemo"
 
 int counters_debugfs(struct counters *c, char *failed, size_t size);
 void counters_ioctl(int fd, struct counters *c);
@@ -105,7 +106,8 @@ long pages_present(const void *addr, size_t len);
 int vma_flags(const void *addr, char *flags, size_t size);
 bool vma_has_flag(const char *flags, const char *flag);
 /* The flags of @want that @flags has, space-separated, or "-". */
-void vma_flags_pick(const char *flags, const char *want, char *out, size_t size);
+void vma_flags_pick(const char *flags, const char *want, char *out,
+		    size_t size);
 /* Copy one byte out of @addr with process_vm_readv(); 0 or -errno. */
 int gup_read(const void *addr);
 /* A Y/N parameter of the mmapdemo module: 1, 0, or -errno; set it, 0 or -errno. */
@@ -153,32 +155,32 @@ void json_null(struct json *j, const char *key);
 /* demo.c, demo_table.c, demo_json.c: the same range once per mode */
 struct demo_mode {
 	unsigned int mode;
-	int mmap_err;		/* errno of a failed mmap(); the rest is unset */
+	int mmap_err; /* errno of a failed mmap(); the rest is unset */
 	uintptr_t address;
 	uint64_t mmap_ns, touch_ns;
 	bool pfnmap;
-	long present_after_mmap;	/* -1: unknown, or a PFN map */
+	long present_after_mmap; /* -1: unknown, or a PFN map */
 	long present_after_touch;
 	long minor_faults;
 	/* The driver's counters' growth: see struct mmapdemo_stats. */
 	uint64_t driver_faults, eager_pages, around_pages;
 	uint64_t huge_faults, huge_fallbacks, vma_lock_faults;
-	char vmflags[16];	/* the flags of DEMO_VMFLAGS it has */
-	int gup_err;		/* of process_vm_readv(): 0 or errno */
-	char **trace;		/* the trace of a small mapping */
+	char vmflags[16]; /* the flags of DEMO_VMFLAGS it has */
+	int gup_err;	  /* of process_vm_readv(): 0 or errno */
+	char **trace;	  /* the trace of a small mapping */
 	size_t trace_nr;
 };
 
-#define DEMO_VMFLAGS	"pf io dd de mm"
+#define DEMO_VMFLAGS "pf io dd de mm"
 
 struct demo {
 	uint64_t length, pages;
-	int fault_around;	/* the module parameter: 0, 1, or -1 unknown */
-	uint32_t huge_pages;	/* of struct mmapdemo_info */
+	int fault_around;    /* the module parameter: 0, 1, or -1 unknown */
+	uint32_t huge_pages; /* of struct mmapdemo_info */
 	struct demo_mode modes[MAX_MODES];
 	unsigned int nr_modes;
 	uint64_t trace_pages;
-	int trace_err;		/* why there is no trace, or 0 */
+	int trace_err; /* why there is no trace, or 0 */
 	char trace_root[256];
 };
 

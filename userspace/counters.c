@@ -19,15 +19,17 @@
 
 #include "cli.h"
 
+/* clang-format off */
 #define COUNTER(field, label, per_mode) \
 	{ #field, label, offsetof(struct mmapdemo_stats, field), per_mode }
+/* clang-format on */
 
 /* In the order they are printed. */
 static const struct counter {
-	const char *name;	/* of the debugfs file, + "_<mode>" if per_mode */
+	const char *name; /* of the debugfs file, + "_<mode>" if per_mode */
 	const char *label;
 	size_t offset;
-	bool per_mode;		/* an array indexed by mode */
+	bool per_mode; /* an array indexed by mode */
 } counters[] = {
 	COUNTER(opens, "opens", false),
 	COUNTER(mmaps, "mmaps", true),
@@ -81,7 +83,8 @@ static int read_per_mode(struct counters *c, const struct counter *counter,
 	int ret;
 
 	for (mode = 0; mode < mode_count(); mode++) {
-		snprintf(path, size, DEBUGFS_DIR "/%s_%s", counter->name, mode_name(mode));
+		snprintf(path, size, DEBUGFS_DIR "/%s_%s", counter->name,
+			 mode_name(mode));
 		ret = read_number(path, counter_field(&c->st, counter, mode));
 		if (ret == -ENOENT)
 			continue;
@@ -99,12 +102,14 @@ int counters_debugfs(struct counters *c, char *path, size_t size)
 	int ret;
 
 	*c = (struct counters){ .source = DEBUGFS_DIR };
-	for (counter = counters; counter < counters + ARRAY_SIZE(counters); counter++) {
+	for (counter = counters; counter < counters + ARRAY_SIZE(counters);
+	     counter++) {
 		if (counter->per_mode) {
 			ret = read_per_mode(c, counter, path, size);
 		} else {
 			snprintf(path, size, DEBUGFS_DIR "/%s", counter->name);
-			ret = read_number(path, counter_field(&c->st, counter, 0));
+			ret = read_number(path,
+					  counter_field(&c->st, counter, 0));
 		}
 		if (ret)
 			return ret;
@@ -123,7 +128,8 @@ static void print_counter(const char *label, const char *mode, __u64 val)
 {
 	char name[32];
 
-	snprintf(name, sizeof(name), "%s%s%s", label, mode ? " " : "", mode ? mode : "");
+	snprintf(name, sizeof(name), "%s%s%s", label, mode ? " " : "",
+		 mode ? mode : "");
 	printf("  %-17s%llu\n", name, (unsigned long long)val);
 }
 
@@ -133,14 +139,17 @@ void counters_print(const struct counters *c)
 	unsigned int mode;
 
 	printf("counters (from %s):\n", c->source);
-	for (counter = counters; counter < counters + ARRAY_SIZE(counters); counter++) {
+	for (counter = counters; counter < counters + ARRAY_SIZE(counters);
+	     counter++) {
 		if (!counter->per_mode) {
-			print_counter(counter->label, NULL, *counter_field(&c->st, counter, 0));
+			print_counter(counter->label, NULL,
+				      *counter_field(&c->st, counter, 0));
 			continue;
 		}
 		for (mode = 0; mode < mode_count(); mode++)
 			if (c->modes & (1u << mode))
 				print_counter(counter->label, mode_name(mode),
-					      *counter_field(&c->st, counter, mode));
+					      *counter_field(&c->st, counter,
+							     mode));
 	}
 }

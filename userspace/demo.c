@@ -13,8 +13,8 @@
 
 #include "cli.h"
 
-#define DEMO_LENGTH	(2 * 1024 * 1024)	/* one PMD's worth */
-#define TRACE_PAGES	4
+#define DEMO_LENGTH (2 * 1024 * 1024) /* one PMD's worth */
+#define TRACE_PAGES 4
 
 /* Map @len bytes in the mode @fd is in, touch them, and take notes. */
 static void demo_measure(int fd, size_t len, struct demo_mode *r)
@@ -88,7 +88,7 @@ static void demo_run(int fd, struct demo *d)
 
 	for (i = 0; i < mode_count(); i++) {
 		if (device_set_mode(fd, i))
-			continue;	/* a mode this driver does not have */
+			continue; /* a mode this driver does not have */
 		r = &d->modes[d->nr_modes++];
 		*r = (struct demo_mode){ .mode = i };
 		demo_measure(fd, len, r);
@@ -157,8 +157,9 @@ int cmd_demo(const struct command *cmd, int argc, char **argv)
 	if (!length)
 		d.length = info.size < DEMO_LENGTH ? info.size : DEMO_LENGTH;
 	if (d.length > info.size)
-		die_usage(cmd, "--length %s: the buffer of %s has only %s", length,
-			  device_path, format_size(size, sizeof(size), info.size));
+		die_usage(cmd, "--length %s: the buffer of %s has only %s",
+			  length, device_path,
+			  format_size(size, sizeof(size), info.size));
 	d.length = (d.length + page - 1) / page * page;
 	d.pages = d.length / page;
 	d.huge_pages = info.huge_pages;

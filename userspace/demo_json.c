@@ -36,8 +36,10 @@ static void json_mode(struct json *j, const struct demo_mode *r)
 	json_errno(j, "mmap_error", r->mmap_err);
 	json_count(j, "address", r->address, ok);
 	json_count(j, "mmap_ns", r->mmap_ns, ok);
-	json_count(j, "present_after_mmap", r->present_after_mmap, ok && !r->pfnmap);
-	json_count(j, "present_after_touch", r->present_after_touch, ok && !r->pfnmap);
+	json_count(j, "present_after_mmap", r->present_after_mmap,
+		   ok && !r->pfnmap);
+	json_count(j, "present_after_touch", r->present_after_touch,
+		   ok && !r->pfnmap);
 	json_count(j, "eager_pages", r->eager_pages, ok);
 	json_count(j, "driver_faults", r->driver_faults, ok);
 	json_count(j, "vma_lock_faults", r->vma_lock_faults, ok);

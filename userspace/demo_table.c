@@ -9,16 +9,17 @@
 
 #include "cli.h"
 
-#define LABEL_WIDTH	19
-#define CELL_WIDTH	12
-#define TEXT_WIDTH	78
+#define LABEL_WIDTH 19
+#define CELL_WIDTH  12
+#define TEXT_WIDTH  78
 
 static void cell_us(char *buf, size_t size, uint64_t ns)
 {
 	snprintf(buf, size, "%.1f", ns / 1e3);
 }
 
-static void cell_present(char *buf, size_t size, const struct demo_mode *r, long n)
+static void cell_present(char *buf, size_t size, const struct demo_mode *r,
+			 long n)
 {
 	if (r->pfnmap)
 		snprintf(buf, size, "PFN map");
@@ -142,8 +143,10 @@ static void print_row(const struct demo *d, const struct row *row)
 	print_padded(row->label, LABEL_WIDTH);
 	for (r = d->modes; r < d->modes + d->nr_modes; r++) {
 		if (r->mmap_err)
-			snprintf(buf, sizeof(buf), "%s", row->cell == cell_mmap ?
-				 errno_name(r->mmap_err) : "-");
+			snprintf(buf, sizeof(buf), "%s",
+				 row->cell == cell_mmap ?
+					 errno_name(r->mmap_err) :
+					 "-");
 		else
 			row->cell(r, buf, sizeof(buf));
 		printf("%*s", CELL_WIDTH, buf);
@@ -160,7 +163,8 @@ static void print_table(const struct demo *d)
 	printf("Mapping %s (%llu page%s) of %s once per mode and reading\n"
 	       "each page once:\n\n",
 	       format_size(size, sizeof(size), d->length),
-	       (unsigned long long)d->pages, d->pages == 1 ? "" : "s", device_path);
+	       (unsigned long long)d->pages, d->pages == 1 ? "" : "s",
+	       device_path);
 	printf("%*s", LABEL_WIDTH, "");
 	for (r = d->modes; r < d->modes + d->nr_modes; r++)
 		printf("%*s", CELL_WIDTH, mode_name(r->mode));
@@ -181,7 +185,7 @@ static void print_folded(const char *s, int indent)
 		for (len = width; len > 0 && s[len] != ' '; len--)
 			;
 		if (!len)
-			break;	/* one long word: let it overflow */
+			break; /* one long word: let it overflow */
 		printf("%*s%.*s\n", indent, "", len, s);
 		s += len + 1;
 		if (width == TEXT_WIDTH - indent) {
@@ -219,18 +223,21 @@ static void print_trace(const struct demo *d)
 	case 0:
 		break;
 	case ENOENT:
-		printf("No trace: tracefs is not mounted at %s.\n", d->trace_root);
+		printf("No trace: tracefs is not mounted at %s.\n",
+		       d->trace_root);
 		return;
 	case ENODEV:
 		printf("No trace: the driver has no tracepoints (no %s/events/mmapdemo).\n",
 		       d->trace_root);
 		return;
 	default:
-		printf("No trace: %s: %s.\n", d->trace_root, strerror(d->trace_err));
+		printf("No trace: %s: %s.\n", d->trace_root,
+		       strerror(d->trace_err));
 		return;
 	}
 	printf("The driver's trace events for %llu page%s mapped, read once and unmapped:\n",
-	       (unsigned long long)d->trace_pages, d->trace_pages == 1 ? "" : "s");
+	       (unsigned long long)d->trace_pages,
+	       d->trace_pages == 1 ? "" : "s");
 	for (r = d->modes; r < d->modes + d->nr_modes; r++) {
 		printf("%s:\n", mode_name(r->mode));
 		for (i = 0; i < r->trace_nr; i++)
@@ -255,7 +262,8 @@ static const char *const explanation[] = {
 };
 
 /* The results of @mode, or NULL if it is not in the demo or failed. */
-static const struct demo_mode *find_mode(const struct demo *d, unsigned int mode)
+static const struct demo_mode *find_mode(const struct demo *d,
+					 unsigned int mode)
 {
 	const struct demo_mode *r;
 
@@ -271,15 +279,17 @@ static void explain_locks(const struct demo_mode *fault)
 	if (!fault || !fault->driver_faults)
 		return;
 	if (!fault->vma_lock_faults) {
-		print_paragraph("Every fault held mmap_lock: per-VMA locks came in "
-				"6.4, or the fault VMA has no ->map_pages.");
+		print_paragraph(
+			"Every fault held mmap_lock: per-VMA locks came in "
+			"6.4, or the fault VMA has no ->map_pages.");
 		return;
 	}
-	print_paragraph("Because fault's VMA has ->map_pages, the core called its "
-			"->fault under the VMA's own lock, while it gave up that "
-			"lock for each fault of pfn, whose VMA has none, and "
-			"retried the fault under mmap_lock (lock=mmap in the "
-			"trace): fault_around=0 makes fault mode do the same.");
+	print_paragraph(
+		"Because fault's VMA has ->map_pages, the core called its "
+		"->fault under the VMA's own lock, while it gave up that "
+		"lock for each fault of pfn, whose VMA has none, and "
+		"retried the fault under mmap_lock (lock=mmap in the "
+		"trace): fault_around=0 makes fault mode do the same.");
 }
 
 /* What fault-around did, or why it did nothing. */
@@ -288,14 +298,16 @@ static void explain_fault_around(const struct demo *d)
 	if (d->fault_around < 0 || !find_mode(d, MMAPDEMO_MODE_FAULT))
 		return;
 	if (!d->fault_around)
-		print_paragraph("fault-around is off (the module's fault_around=0): "
-				"fault took a fault per page, and had no ->map_pages.");
+		print_paragraph(
+			"fault-around is off (the module's fault_around=0): "
+			"fault took a fault per page, and had no ->map_pages.");
 	else
-		print_paragraph("fault mapped the pages around each read fault "
-				"(fault-around: the fault_around_bytes window, 64 KiB "
-				"by default, kept inside the VMA and one page table), "
-				"except for the first fault in a new page table, which "
-				"maps its page only.");
+		print_paragraph(
+			"fault mapped the pages around each read fault "
+			"(fault-around: the fault_around_bytes window, 64 KiB "
+			"by default, kept inside the VMA and one page table), "
+			"except for the first fault in a new page table, which "
+			"maps its page only.");
 	explain_locks(find_mode(d, MMAPDEMO_MODE_FAULT));
 }
 
@@ -307,20 +319,23 @@ static void explain_huge(const struct demo *d)
 	if (!r)
 		return;
 	if (!d->huge_pages)
-		print_paragraph("huge mapped 4 KiB pages, as pfn does: this kernel "
-				"cannot map a page frame number with a PMD (that "
-				"needs pmd_special(), CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, "
-				"which came in 6.12), so the driver has no 2 MiB "
-				"fault handler here.");
+		print_paragraph(
+			"huge mapped 4 KiB pages, as pfn does: this kernel "
+			"cannot map a page frame number with a PMD (that "
+			"needs pmd_special(), CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, "
+			"which came in 6.12), so the driver has no 2 MiB "
+			"fault handler here.");
 	else if (r->huge_faults)
-		print_paragraph("huge mapped each whole, 2 MiB-aligned 2 MiB of the "
-				"buffer with one PMD: one fault for 512 pages. Its "
-				"mmap() placed the mapping at an address that agrees "
-				"with the offset modulo 2 MiB.");
+		print_paragraph(
+			"huge mapped each whole, 2 MiB-aligned 2 MiB of the "
+			"buffer with one PMD: one fault for 512 pages. Its "
+			"mmap() placed the mapping at an address that agrees "
+			"with the offset modulo 2 MiB.");
 	else
-		print_paragraph("huge mapped 4 KiB pages only: a PMD needs 2 MiB of "
-				"the mapping that start at a multiple of 2 MiB in "
-				"the buffer (try --length 2M).");
+		print_paragraph(
+			"huge mapped 4 KiB pages only: a PMD needs 2 MiB of "
+			"the mapping that start at a multiple of 2 MiB in "
+			"the buffer (try --length 2M).");
 }
 
 static void print_explanation(const struct demo *d)

@@ -5,9 +5,10 @@
 
 #include "cli.h"
 
-#define ROW	16
+#define ROW 16
 
-static void hexdump_row(FILE *f, const unsigned char *p, size_t len, uint64_t off)
+static void hexdump_row(FILE *f, const unsigned char *p, size_t len,
+			uint64_t off)
 {
 	size_t i;
 

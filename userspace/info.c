@@ -37,7 +37,8 @@ int cmd_info(const struct command *cmd, int argc, char **argv)
 	char size[32];
 	int fd, opt;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options,
+				  NULL)) != -1)
 		command_option(cmd, opt);
 	command_no_args(cmd, argc, argv);
 
@@ -52,18 +53,22 @@ int cmd_info(const struct command *cmd, int argc, char **argv)
 	printf("%-16s%llu\n", "pages", (unsigned long long)info.pages);
 	printf("%-16s%u\n", "chunks", info.chunks);
 	printf("%-16sorder %u (%s)\n", "largest chunk", info.max_order,
-	       format_size(size, sizeof(size), (uint64_t)page_size() << info.max_order));
-	printf("%-16s%llu bytes\n", "metadata", (unsigned long long)info.meta_bytes);
+	       format_size(size, sizeof(size),
+			   (uint64_t)page_size() << info.max_order));
+	printf("%-16s%llu bytes\n", "metadata",
+	       (unsigned long long)info.meta_bytes);
 	printf("%-16s%s\n", "default mode", mode_name(info.default_mode));
 	print_modes(c.modes);
 	print_fault_around();
 	if (info.huge_pages)
-		printf("%-16s%u pages (%s) mapped 2 MiB at a time\n", "huge mode",
-		       info.huge_pages, format_size(size, sizeof(size),
-						    (uint64_t)info.huge_pages * page_size()));
+		printf("%-16s%u pages (%s) mapped 2 MiB at a time\n",
+		       "huge mode", info.huge_pages,
+		       format_size(size, sizeof(size),
+				   (uint64_t)info.huge_pages * page_size()));
 	else
 		printf("%-16s4 KiB pages only: no PFN mapping by PMD on this kernel,\n"
-		       "%-16sor no 2 MiB chunk in the buffer\n", "huge mode", "");
+		       "%-16sor no 2 MiB chunk in the buffer\n",
+		       "huge mode", "");
 	counters_print(&c);
 	return 0;
 }

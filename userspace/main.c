@@ -18,6 +18,7 @@
 
 const char *device_path = "/dev/mmapdemo";
 
+/* clang-format off */
 static const struct command commands[] = {
 	{
 		.name = "info",
@@ -87,6 +88,7 @@ static const struct command commands[] = {
 		.takes_size = true,
 	},
 };
+/* clang-format on */
 
 static void print_modes(FILE *f)
 {
@@ -102,12 +104,15 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: mmapdemo [-d PATH] COMMAND [OPTION]...\n\n"
+	fprintf(f,
+		"usage: mmapdemo [-d PATH] COMMAND [OPTION]...\n\n"
 		"Map the buffer of the mmapdemo device in each of its modes and see\n"
 		"what the kernel does.\n\ncommands:\n");
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-6s  %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\noptions:\n"
+		fprintf(f, "  %-6s  %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f,
+		"\noptions:\n"
 		"  -d, --device PATH  the device node (default /dev/mmapdemo)\n"
 		"  -h, --help         this help; \"mmapdemo COMMAND --help\" for one command\n\n");
 	print_modes(f);
@@ -173,7 +178,8 @@ int main(int argc, char **argv)
 
 	/* getopt_long() names the program after argv[0] in its messages. */
 	argv[0] = "mmapdemo";
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			device_path = optarg;
@@ -198,6 +204,6 @@ int main(int argc, char **argv)
 	argv += optind;
 	snprintf(prog, sizeof(prog), "mmapdemo %s", cmd->name);
 	argv[0] = prog;
-	optind = 0;	/* restart getopt_long() on the command's arguments */
+	optind = 0; /* restart getopt_long() on the command's arguments */
 	return cmd->run(cmd, argc, argv);
 }

@@ -13,11 +13,11 @@
 
 #include "cli.h"
 
-#define DUMP_DEFAULT	256
-#define DUMP_MAX	4096
+#define DUMP_DEFAULT 256
+#define DUMP_MAX     4096
 
 struct map_args {
-	int mode;		/* -1: the open file's default */
+	int mode; /* -1: the open file's default */
 	uint64_t offset, length;
 	bool has_length, touch, fill, pattern, hold;
 	unsigned char fill_byte;
@@ -81,7 +81,8 @@ static void step_print(const struct mapping *m, const struct step *s,
 	char buf[64], more[64] = "";
 
 	if (s->st.around_pages || s->st.huge_faults)
-		snprintf(more, sizeof(more), " (+%llu pages around, %llu of 2 MiB)",
+		snprintf(more, sizeof(more),
+			 " (+%llu pages around, %llu of 2 MiB)",
 			 (unsigned long long)s->st.around_pages,
 			 (unsigned long long)s->st.huge_faults);
 	printf("%s: %.1f µs, %ld minor faults, %llu driver faults%s, %s\n",
@@ -164,9 +165,11 @@ static void map_open(struct mapping *m, const struct map_args *a)
 	m->offset = a->offset;
 	m->len = a->length;
 	if (!a->has_length)
-		m->len = a->offset < info.size ? info.size - a->offset : page_size();
+		m->len = a->offset < info.size ? info.size - a->offset :
+						 page_size();
 	ns = now_ns();
-	m->p = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, a->offset);
+	m->p = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
+		    a->offset);
 	ns = now_ns() - ns;
 	if (m->p == MAP_FAILED)
 		die("%s: mmap offset %llu length %zu", device_path,
@@ -179,8 +182,7 @@ static void map_open(struct mapping *m, const struct map_args *a)
 	       "     %p-%p, VmFlags %s\n     %s\n",
 	       format_size(size, sizeof(size), m->len), device_path,
 	       (unsigned long long)m->offset, mode_name(device_get_mode(m->fd)),
-	       ns / 1e3,
-	       (void *)m->p, (void *)(m->p + m->len), flags,
+	       ns / 1e3, (void *)m->p, (void *)(m->p + m->len), flags,
 	       present_text(m, buf, sizeof(buf)));
 }
 
@@ -202,8 +204,9 @@ static void parse_args(const struct command *cmd, int argc, char **argv,
 	int opt, ret;
 
 	*a = (struct map_args){ .mode = -1 };
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "m:o:l:tf:D::H",
-				  options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv,
+				  COMMON_SHORT_OPTIONS "m:o:l:tf:D::H", options,
+				  NULL)) != -1) {
 		ret = 0;
 		switch (opt) {
 		case 'm':

@@ -12,10 +12,8 @@
 #include "cli.h"
 
 static const char *const mode_names[] = {
-	[MMAPDEMO_MODE_REMAP] = "remap",
-	[MMAPDEMO_MODE_FAULT] = "fault",
-	[MMAPDEMO_MODE_INSERT] = "insert",
-	[MMAPDEMO_MODE_PFN] = "pfn",
+	[MMAPDEMO_MODE_REMAP] = "remap",   [MMAPDEMO_MODE_FAULT] = "fault",
+	[MMAPDEMO_MODE_INSERT] = "insert", [MMAPDEMO_MODE_PFN] = "pfn",
 	[MMAPDEMO_MODE_HUGE] = "huge",
 };
 
@@ -29,7 +27,9 @@ unsigned int mode_count(void)
 
 const char *mode_name(unsigned int mode)
 {
-	return mode < ARRAY_SIZE(mode_names) && mode_names[mode] ? mode_names[mode] : "?";
+	return mode < ARRAY_SIZE(mode_names) && mode_names[mode] ?
+		       mode_names[mode] :
+		       "?";
 }
 
 /* The mode called @name, or -EINVAL. */

@@ -76,13 +76,15 @@ char *format_size(char *buf, size_t size, uint64_t bytes)
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
 	int unit = -1;
 
-	while (unit + 1 < (int)ARRAY_SIZE(units) && bytes >= 1024 && !(bytes % 1024)) {
+	while (unit + 1 < (int)ARRAY_SIZE(units) && bytes >= 1024 &&
+	       !(bytes % 1024)) {
 		bytes /= 1024;
 		unit++;
 	}
 	if (unit < 0)
 		snprintf(buf, size, "%llu bytes", (unsigned long long)bytes);
 	else
-		snprintf(buf, size, "%llu %s", (unsigned long long)bytes, units[unit]);
+		snprintf(buf, size, "%llu %s", (unsigned long long)bytes,
+			 units[unit]);
 	return buf;
 }

@@ -17,7 +17,7 @@
 
 #include "cli.h"
 
-#define PM_PRESENT	(1ULL << 63)
+#define PM_PRESENT (1ULL << 63)
 
 size_t page_size(void)
 {
@@ -145,7 +145,8 @@ int module_param_bool(const char *name)
 	ssize_t len;
 	int fd;
 
-	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s", name);
+	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s",
+		 name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -161,7 +162,8 @@ int module_param_set_bool(const char *name, bool val)
 	char path[128];
 	int fd, ret = 0;
 
-	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s", name);
+	snprintf(path, sizeof(path), "/sys/module/mmapdemo/parameters/%s",
+		 name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -18,7 +18,8 @@ int cmd_stats(const struct command *cmd, int argc, char **argv)
 	char path[256];
 	int fd, opt, ret;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options,
+				  NULL)) != -1)
 		command_option(cmd, opt);
 	command_no_args(cmd, argc, argv);
 

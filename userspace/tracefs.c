@@ -16,7 +16,7 @@
 
 #include "cli.h"
 
-#define EVENTS		"events/mmapdemo"
+#define EVENTS "events/mmapdemo"
 
 static const char *const tracefs_roots[] = {
 	"/sys/kernel/tracing",
@@ -104,7 +104,8 @@ int trace_start(struct trace *t, char *root, size_t size)
 	if (ret)
 		return ret;
 
-	snprintf(t->dir, sizeof(t->dir), "%s/instances/mmapdemo-%d", root, (int)getpid());
+	snprintf(t->dir, sizeof(t->dir), "%s/instances/mmapdemo-%d", root,
+		 (int)getpid());
 	if (mkdir(t->dir, 0700) && errno != EEXIST) {
 		ret = -errno;
 		snprintf(root, size, "%s", t->dir);
