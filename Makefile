@@ -8,6 +8,9 @@
 #   make bench         boot a kernel in QEMU, benchmark every mode against the
 #                      kernel's own memory; table, .cache/bench/bench.{csv,png}
 #   make shell         an interactive guest with the module loaded
+#   make lint          checkpatch, sparse and W=1 on both Debian kernels,
+#                      shellcheck, clang-format: all clean or it fails
+#   make format        apply .clang-format to userspace/
 #   make clean         remove build output (keeps downloaded kernels)
 #   make distclean     also remove downloaded kernels
 #
@@ -44,13 +47,20 @@ bench:
 shell:
 	qemu/run --kernel $(KERNEL)
 
+lint:
+	scripts/lint
+
+format:
+	clang-format -i userspace/*.[ch]
+
 clean:
 	$(MAKE) -C module clean
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean
-	rm -rf .cache/build
+	rm -rf .cache/build .cache/lint
 
 distclean: clean
 	rm -rf .cache
 
-.PHONY: all module userspace selftests check debug-kernel check-debug demo bench shell clean distclean
+.PHONY: all module userspace selftests check debug-kernel check-debug demo bench shell lint format \
+	clean distclean
