@@ -9,7 +9,8 @@
 #                      kernel's own memory; table, .cache/bench/bench.{csv,png}
 #   make shell         an interactive guest with the module loaded
 #   make lint          checkpatch, sparse and W=1 on both Debian kernels,
-#                      shellcheck, clang-format: all clean or it fails
+#                      shellcheck, clang-format, groff on the man pages:
+#                      all clean or it fails
 #   make format        apply .clang-format to userspace/
 #   make clean         remove build output (keeps downloaded kernels)
 #   make distclean     also remove downloaded kernels
