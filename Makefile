@@ -12,12 +12,19 @@
 #                      shellcheck, clang-format, groff on the man pages:
 #                      all clean or it fails
 #   make format        apply .clang-format to userspace/
+#   make install       module (for KDIR's kernel), tool, udev rule, example
+#                      modprobe.d file and man pages; make uninstall
 #   make clean         remove build output (keeps downloaded kernels)
 #   make distclean     also remove downloaded kernels
 #
 # KERNEL=6.1 picks the guest kernel for demo, bench and shell (default 6.12);
 # BENCH_ARGS="--sizes 4K-16M" passes options to mmapdemo bench;
 # KERNELS="6.1 6.12 6.12-rt" is the matrix of check.
+#
+# install and uninstall take DESTDIR (a staging root: no depmod then),
+# PREFIX (the tool and the man pages, default /usr/local), INSTALL_MOD_PATH
+# (a root for /lib/modules, as the kernel's modules_install), INSTALL_MOD_DIR
+# (default extra) and KDIR.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= 6.12
@@ -54,6 +61,68 @@ lint:
 format:
 	clang-format -i userspace/*.[ch]
 
+## Install
+
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+UDEVDIR ?= /lib/udev
+MODPROBEDIR ?= /etc/modprobe.d
+INSTALL_MOD_DIR ?= extra
+
+# The release of KDIR's kernel, which names its /lib/modules directory.
+KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null || uname -r)
+MODDIR = $(DESTDIR)$(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
+
+# Distribution headers ask modules_install to sign with the key of whoever
+# built the kernel (CONFIG_MODULE_SIG_ALL), which is not there: sign-file
+# then fails, loudly and harmlessly.  Sign only when the key is there.
+SIG_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"$$/\1/p' $(KDIR)/.config 2>/dev/null)
+NO_SIGN = $(if $(filter pkcs11:%,$(SIG_KEY))$(wildcard $(KDIR)/$(SIG_KEY)),,CONFIG_MODULE_SIG_ALL=)
+
+# The kernel's modules_install runs depmod only with a System.map, which
+# distribution headers do not have: run it here instead (the kernel's is
+# DEPMOD=true), except into a staging DESTDIR, where the package's own
+# scripts will.
+RUN_DEPMOD = $(if $(DESTDIR),@:,depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE))
+
+install: install-module install-userspace install-data
+
+install-module: module
+	$(MAKE) -C module modules_install KDIR=$(KDIR) \
+		INSTALL_MOD_PATH=$(DESTDIR)$(INSTALL_MOD_PATH) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true $(NO_SIGN)
+	$(RUN_DEPMOD)
+
+install-userspace:
+	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+# The modprobe.d file is an example to edit: an edited one is kept.
+install-data:
+	install -D -m 0644 packaging/60-mmapdemo.rules \
+		$(DESTDIR)$(UDEVDIR)/rules.d/60-mmapdemo.rules
+	install -D -m 0644 man/mmapdemo.1 $(DESTDIR)$(MANDIR)/man1/mmapdemo.1
+	install -D -m 0644 man/mmapdemo.4 $(DESTDIR)$(MANDIR)/man4/mmapdemo.4
+	@if [ -e $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf ]; then \
+		echo "keeping $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf"; \
+	else \
+		echo install -D -m 0644 packaging/mmapdemo.conf $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf; \
+		install -D -m 0644 packaging/mmapdemo.conf $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf; \
+	fi
+
+# Files only: the directories may hold other things.
+uninstall:
+	rm -f $(MODDIR)/mmapdemo.ko $(MODDIR)/mmapdemo.ko.*
+	$(RUN_DEPMOD)
+	rm -f $(DESTDIR)$(PREFIX)/bin/mmapdemo
+	rm -f $(DESTDIR)$(UDEVDIR)/rules.d/60-mmapdemo.rules
+	rm -f $(DESTDIR)$(MANDIR)/man1/mmapdemo.1 $(DESTDIR)$(MANDIR)/man4/mmapdemo.4
+	@if cmp -s packaging/mmapdemo.conf $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf; then \
+		echo rm -f $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf; \
+		rm -f $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf; \
+	elif [ -e $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf ]; then \
+		echo "keeping $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf: it was edited"; \
+	fi
+
 clean:
 	$(MAKE) -C module clean
 	$(MAKE) -C userspace clean
@@ -64,4 +133,5 @@ distclean: clean
 	rm -rf .cache
 
 .PHONY: all module userspace selftests check debug-kernel check-debug demo bench shell lint format \
+	install install-module install-userspace install-data uninstall \
 	clean distclean
