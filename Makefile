@@ -14,6 +14,8 @@
 #   make format        apply .clang-format to userspace/
 #   make install       module (for KDIR's kernel), tool, udev rule, example
 #                      modprobe.d file and man pages; make uninstall
+#   make dkms-install  copy the module's sources to /usr/src and have DKMS
+#                      build and install it; make dkms-remove
 #   make clean         remove build output (keeps downloaded kernels)
 #   make distclean     also remove downloaded kernels
 #
@@ -123,6 +125,43 @@ uninstall:
 		echo "keeping $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf: it was edited"; \
 	fi
 
+## DKMS
+
+# The project's version, from dkms.conf.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS ?= dkms
+DKMS_ARGS ?=
+DKMS_SRC ?= /usr/src/mmapdemo-$(VERSION)
+DKMS_FILES := dkms.conf module/Kbuild module/Makefile \
+	$(filter-out %.mod.c,$(wildcard module/*.c)) $(wildcard module/*.h) \
+	include/uapi/linux/mmapdemo.h
+
+# What DKMS builds from, and nothing else (no build output, no .cache/).
+dkms-source:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	for f in $(DKMS_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMS_SRC)/$$f || exit; \
+	done
+
+# Add the sources afresh, and build and install the module for the running
+# kernel (DKMS_ARGS="-k RELEASE" for another); AUTOINSTALL does new kernels.
+dkms-install:
+	if [ -n "$$($(DKMS) status mmapdemo/$(VERSION))" ]; then \
+		$(DKMS) remove mmapdemo/$(VERSION) --all; \
+	fi
+	$(MAKE) dkms-source DESTDIR=
+	$(DKMS) add mmapdemo/$(VERSION)
+	$(DKMS) install mmapdemo/$(VERSION) $(DKMS_ARGS)
+
+dkms-remove:
+	if [ -n "$$($(DKMS) status mmapdemo/$(VERSION))" ]; then \
+		$(DKMS) remove mmapdemo/$(VERSION) --all; \
+	fi
+	rm -rf $(DKMS_SRC)
+
+version:
+	@echo $(VERSION)
+
 clean:
 	$(MAKE) -C module clean
 	$(MAKE) -C userspace clean
@@ -134,4 +173,4 @@ distclean: clean
 
 .PHONY: all module userspace selftests check debug-kernel check-debug demo bench shell lint format \
 	install install-module install-userspace install-data uninstall \
-	clean distclean
+	version dkms-source dkms-install dkms-remove clean distclean
