@@ -12,6 +12,12 @@
 #                      shellcheck, clang-format, groff on the man pages:
 #                      all clean or it fails
 #   make format        apply .clang-format to userspace/
+#   make dkms-check    DKMS builds, installs and removes the module for both
+#                      Debian kernels, in trees of its own
+#   make install-check make install DESTDIR= gives the expected tree, and
+#                      make uninstall takes it away
+#   make intree-check  build the module inside the debug kernel's tree, as
+#                      drivers/misc/mmapdemo with CONFIG_MMAPDEMO=m
 #   make install       module (for KDIR's kernel), tool, udev rule, example
 #                      modprobe.d file and man pages; make uninstall
 #   make dkms-install  copy the module's sources to /usr/src and have DKMS
@@ -62,6 +68,9 @@ lint:
 
 format:
 	clang-format -i userspace/*.[ch]
+
+dkms-check install-check intree-check:
+	scripts/$@
 
 ## Install
 
@@ -166,11 +175,12 @@ clean:
 	$(MAKE) -C module clean
 	$(MAKE) -C userspace clean
 	$(MAKE) -C selftests clean
-	rm -rf .cache/build .cache/lint
+	rm -rf .cache/build .cache/lint .cache/dkms .cache/install-check .cache/intree
 
 distclean: clean
 	rm -rf .cache
 
 .PHONY: all module userspace selftests check debug-kernel check-debug demo bench shell lint format \
+	dkms-check install-check intree-check \
 	install install-module install-userspace install-data uninstall \
 	version dkms-source dkms-install dkms-remove clean distclean
