@@ -149,7 +149,7 @@ static void print_ratio_row(FILE *f, const struct bench_run *run,
 	const char *peer;
 	unsigned int i;
 
-	fprintf(f, "%-6s %-9s", m->name, write ? "1st write" : "1st read");
+	fprintf(f, "%-10s %-9s", m->name, write ? "1st write" : "1st read");
 	for (i = 0; (peer = bench_peer_name(i)); i++)
 		print_ratio(f, ratio(m, find(run, m->size, true, peer), map));
 	print_ratio(f, ratio(m, find(run, m->size, true, "anon"), mbps));
@@ -167,7 +167,7 @@ static void print_ratios(FILE *f, const struct bench_run *run, uint64_t size)
 		"\nat %s, each mode over each peer: ns/page of mmap() and the\n"
 		"first read (or write) of every page; MB/s over anon's\n",
 		format_size(buf, sizeof(buf), size));
-	fprintf(f, "%-16s", "");
+	fprintf(f, "%-20s", "");
 	for (i = 0; (peer = bench_peer_name(i)); i++)
 		fprintf(f, " %7s", peer);
 	fprintf(f, " %7s\n", "MB/s");
