@@ -148,22 +148,6 @@ static const char *const common_knobs[] = {
 	NULL,
 };
 
-static int read_file(const char *path, char *buf, size_t size)
-{
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = read(fd, buf, size - 1);
-	close(fd);
-	if (len < 0)
-		return -errno;
-	buf[len] = '\0';
-	return 0;
-}
-
 static int write_file(const char *path, const char *val)
 {
 	ssize_t len;
@@ -187,7 +171,7 @@ static int knob_set(FIXTURE_DATA(faultinject) *self, const char *file,
 	if (self->nr_saved == MAX_KNOBS)
 		return -ENOSPC;
 	snprintf(k->path, sizeof(k->path), SYSFS_KERNEL "%s", file);
-	ret = read_file(k->path, k->value, sizeof(k->value));
+	ret = read_small_file(k->path, k->value, sizeof(k->value));
 	if (ret)
 		return ret;
 	ret = write_file(k->path, value);
@@ -458,22 +442,6 @@ static void sweep_log(struct __test_metadata *_metadata, const char *what,
 		TH_LOG("  %4u: %.64s", i + 1, sw->map + i);
 }
 
-/* Sum the "@key: N" lines of @path, or -1. */
-static long sum_field(const char *path, const char *key)
-{
-	char line[256], name[64];
-	long sum = -1, val;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " %63[^:]: %ld", name, &val) == 2 &&
-		    !strcmp(name, key))
-			sum = (sum < 0 ? 0 : sum) + val;
-	fclose(f);
-	return sum;
-}
 
 /*
  * Memory in KiB that the kernel could hand out, after dropping caches and
@@ -499,13 +467,13 @@ static long free_kib(void)
 	write_file("/proc/sys/vm/drop_caches", "3\n");
 	do {
 		write_file("/proc/sys/vm/stat_refresh", "1\n");
-		mem_free = sum_field("/proc/meminfo", "MemFree");
-		slab = sum_field("/proc/meminfo", "Slab");
-		pcp = sum_field("/proc/zoneinfo", "count");
-		again = sum_field("/proc/meminfo", "MemFree");
+		mem_free = proc_field_sum("/proc/meminfo", "MemFree");
+		slab = proc_field_sum("/proc/meminfo", "Slab");
+		pcp = proc_field_sum("/proc/zoneinfo", "count");
+		again = proc_field_sum("/proc/meminfo", "MemFree");
 	} while (mem_free != again && --tries);
-	map4k = sum_field("/proc/meminfo", "DirectMap4k");
-	map2m = sum_field("/proc/meminfo", "DirectMap2M");
+	map4k = proc_field_sum("/proc/meminfo", "DirectMap4k");
+	map2m = proc_field_sum("/proc/meminfo", "DirectMap2M");
 	if (mem_free < 0 || slab < 0 || pcp < 0 || mem_free != again)
 		return -1;
 	return mem_free + slab + pcp * (long)(page_size() / 1024) +
@@ -808,7 +776,7 @@ static unsigned long read_address(const char *path)
 {
 	char buf[32];
 
-	return read_file(path, buf, sizeof(buf)) ? 0 : strtoul(buf, NULL, 16);
+	return read_small_file(path, buf, sizeof(buf)) ? 0 : strtoul(buf, NULL, 16);
 }
 
 /* Whether mmapdemo is the only module loaded. */

@@ -83,14 +83,12 @@ unsigned long fault_around_pages(void)
 	return bytes > 0 ? bytes / page_size() : 16;
 }
 
-int read_param(const char *name, char *buf, size_t size)
+int read_small_file(const char *path, char *buf, size_t size)
 {
-	char path[128];
 	ssize_t len;
 	int fd;
 
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_RDONLY);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	len = read(fd, buf, size - 1);
@@ -99,6 +97,30 @@ int read_param(const char *name, char *buf, size_t size)
 		return -errno;
 	buf[len] = '\0';
 	return 0;
+}
+
+long proc_field_sum(const char *path, const char *key)
+{
+	char line[256], name[64];
+	long sum = -1, val;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %63[^:]: %ld", name, &val) == 2 &&
+		    !strcmp(name, key))
+			sum = (sum < 0 ? 0 : sum) + val;
+	fclose(f);
+	return sum;
+}
+
+int read_param(const char *name, char *buf, size_t size)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	return read_small_file(path, buf, size);
 }
 
 int write_param(const char *name, const char *val)

@@ -17,23 +17,6 @@
 
 #define CYCLES	1000
 
-/* Sum the "@key: N" lines of @path, or -1. */
-static long sum_field(const char *path, const char *key)
-{
-	char line[256], name[64];
-	long sum = -1, val;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " %63[^:]: %ld", name, &val) == 2 &&
-		    !strcmp(name, key))
-			sum = (sum < 0 ? 0 : sum) + val;
-	fclose(f);
-	return sum;
-}
-
 /*
  * Free memory in KiB, after asking the kernel to drop what it can.  Freed
  * order-0 pages wait on per-CPU lists, which MemFree does not count: add
@@ -49,8 +32,8 @@ static long free_kib(long *mem_free)
 		fputs("3\n", f);
 		fclose(f);
 	}
-	*mem_free = sum_field("/proc/meminfo", "MemFree");
-	pcp = sum_field("/proc/zoneinfo", "count");
+	*mem_free = proc_field_sum("/proc/meminfo", "MemFree");
+	pcp = proc_field_sum("/proc/zoneinfo", "count");
 	if (*mem_free < 0 || pcp < 0)
 		return -1;
 	return *mem_free + pcp * (long)(page_size() / 1024);
@@ -113,7 +96,7 @@ static long slab_vouched_kib(void)
 {
 	if (access("/sys/kernel/debug/kmemleak", F_OK))
 		return 0;
-	return sum_field("/proc/meminfo", "Slab");
+	return proc_field_sum("/proc/meminfo", "Slab");
 }
 
 TEST_F_TIMEOUT(module, load_map_unload_cycles_give_memory_back, 600)
