@@ -58,14 +58,6 @@ FIXTURE_TEARDOWN(around)
 		close(self->fd);
 }
 
-/* A counter's growth since the last snapshot(). */
-#define GREW(field) ({							\
-	struct mmapdemo_stats __now;					\
-									\
-	device_stats(self->fd, &__now) ? -1L :				\
-		(long)(__now.field - self->before.field);		\
-})
-
 static void snapshot(FIXTURE_DATA(around) *self)
 {
 	device_stats(self->fd, &self->before);

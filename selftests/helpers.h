@@ -5,11 +5,34 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 
 #include <linux/mmapdemo.h>
 
 #define DEVICE "/dev/mmapdemo"
+
+/* Newer than the C library of some distributions. */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ	22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP	4
+#endif
+
+/*
+ * How much the device's counter @field grew since self->before was taken
+ * (device_stats() into it), read through self->fd; -1 if it cannot be read.
+ */
+#define GREW(field) ({							\
+	struct mmapdemo_stats __now;					\
+									\
+	device_stats(self->fd, &__now) ? -1L :				\
+		(long)(__now.field - self->before.field);		\
+})
 
 size_t page_size(void);
 long minor_faults(void);

@@ -65,14 +65,6 @@ FIXTURE_TEARDOWN(huge)
 		close(self->fd);
 }
 
-/* A counter's growth since setup. */
-#define GREW(field) ({							\
-	struct mmapdemo_stats __now;					\
-									\
-	device_stats(self->fd, &__now) ? -1L :				\
-		(long)(__now.field - self->before.field);		\
-})
-
 static unsigned char *map_at(FIXTURE_DATA(huge) *self, void *addr, size_t len,
 			     off_t off)
 {

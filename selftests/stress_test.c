@@ -35,16 +35,6 @@
 #include "kselftest.h"
 #include "helpers.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP	4
-#endif
-
 #define NR_THREADS	4
 #define NR_PROCS	2
 #define NR_WORKERS	(NR_THREADS + NR_PROCS)

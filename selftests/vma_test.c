@@ -10,16 +10,6 @@
 
 #include "mmapdemo_test.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP	4
-#endif
-
 #define NPAGES		8
 #define NTHREADS	8
 #define NPROCS		4
