@@ -8,6 +8,7 @@
 
 #include <linux/gfp.h>
 #include <linux/log2.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -110,6 +111,8 @@ int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages)
 		if (order >= MMAPDEMO_PMD_ORDER)
 			buf->pmd_pages = done;
 		buf->nr_pages = done;
+		/* Half of a large machine's RAM may take millions of chunks. */
+		cond_resched();
 	}
 	buf->chunks[buf->nr_chunks].page = NULL;
 	buf->chunks[buf->nr_chunks].pgoff = nr_pages;
@@ -126,7 +129,8 @@ err_free:
  * @buf: the buffer, fully or partly allocated
  *
  * A page that something else still holds (a pipe that vmsplice()d it, I/O in
- * flight) is freed only when that last reference goes.
+ * flight) is freed only when that last reference goes.  Freeing half of a
+ * large machine's RAM a page at a time takes a while: let others run.
  */
 void mmapdemo_buf_free(struct mmapdemo_buf *buf)
 {
@@ -136,8 +140,10 @@ void mmapdemo_buf_free(struct mmapdemo_buf *buf)
 	for (c = 0; c < buf->nr_chunks; c++) {
 		nr = (c + 1 < buf->nr_chunks ? buf->chunks[c + 1].pgoff :
 		      buf->nr_pages) - buf->chunks[c].pgoff;
-		for (i = 0; i < nr; i++)
+		for (i = 0; i < nr; i++) {
 			__free_page(buf->chunks[c].page + i);
+			cond_resched();
+		}
 	}
 	kvfree(buf->chunks);
 	buf->chunks = NULL;

@@ -24,7 +24,13 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
-/* Per-VMA locks came in 6.4; before, every fault held mmap_lock. */
+/*
+ * Whether the core holds only the VMA's own lock for this fault, not
+ * mmap_lock.  Without FAULT_FLAG_VMA_LOCK (per-VMA locks, 6.4) every fault
+ * holds mmap_lock.  With it, the core calls a device's ->fault under the VMA
+ * lock only if the VMA also has ->map_pages, and only since 6.7; otherwise
+ * it gives the VMA lock up and retries the fault under mmap_lock.
+ */
 static inline bool mmapdemo_vma_locked(const struct vm_fault *vmf)
 {
 #ifdef MMAPDEMO_HAVE_FAULT_FLAG_VMA_LOCK

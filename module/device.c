@@ -65,7 +65,7 @@ static const struct kernel_param_ops mmapdemo_param_mode_ops = {
 	.get = mmapdemo_param_mode_get,
 };
 module_param_cb(mode, &mmapdemo_param_mode_ops, &mmapdemo_default_mode, 0644);
-MODULE_PARM_DESC(mode, "mode of newly opened files: remap, fault, insert, pfn or huge (default fault)");
+MODULE_PARM_DESC(mode, "mode of newly opened files, by name: see mmapdemo(4) (default fault)");
 
 static struct mmapdemo_dev *mmapdemo_from_misc(struct miscdevice *misc)
 {
@@ -265,12 +265,10 @@ static int __init mmapdemo_init(void)
 	if (ret)
 		return ret;
 
-	mmapdemo_debugfs_init(md);
-
 	ret = misc_register(&md->misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", md->misc.name, ret);
-		goto err_debugfs;
+		goto err_free_buf;
 	}
 
 	pr_info("%lu KiB in %u chunks, default mode %s\n",
@@ -278,8 +276,7 @@ static int __init mmapdemo_init(void)
 		mmapdemo_mode_name(READ_ONCE(mmapdemo_default_mode)));
 	return 0;
 
-err_debugfs:
-	mmapdemo_debugfs_exit(md);
+err_free_buf:
 	mmapdemo_buf_free(&md->buf);
 	return ret;
 }
@@ -290,12 +287,11 @@ static void __exit mmapdemo_exit(void)
 	struct mmapdemo_dev *md = &mmapdemo_dev;
 
 	misc_deregister(&md->misc);
-	mmapdemo_debugfs_exit(md);
 	WARN_ON_ONCE(atomic64_read(&md->stats.live_vmas));
 	mmapdemo_buf_free(&md->buf);
 	pr_info("unloaded\n");
 }
 module_exit(mmapdemo_exit);
 
-MODULE_DESCRIPTION("A device whose mmap() builds page tables five ways: remap, fault, insert, pfn, huge");
+MODULE_DESCRIPTION("A device whose mmap() builds page tables eagerly or lazily, with PFNs or pages (see mmapdemo(4))");
 MODULE_LICENSE("GPL");

@@ -13,8 +13,8 @@
  * cache does with filemap_map_pages().  Here it maps every page of the
  * window that has no PTE yet, so that reading a mapping takes one fault per
  * window rather than per page.  With fault_around=0 a mapping gets no
- * ->map_pages; on 6.4 and later that also means its faults never run under
- * the per-VMA lock (see mmapdemo_count_fault()).
+ * ->map_pages, and then the core never calls its ->fault under the per-VMA
+ * lock (see mmapdemo_count_fault()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -94,7 +94,7 @@ static unsigned long mmapdemo_map_range(struct mmapdemo_dev *md,
 }
 
 /*
- * Called under the per-VMA lock or mmap_lock, and since 6.4 inside
+ * Called under the per-VMA lock or mmap_lock, and possibly inside
  * rcu_read_lock(), so it must not sleep: vm_insert_pages() does not when
  * the page table exists.  When it does not, the core has preallocated one
  * that only it can install, so leave this fault to ->fault, which maps the

@@ -10,14 +10,10 @@
  * offset agree modulo 2 MiB, which makes the first two hold for every whole
  * 2 MiB of the buffer that the mapping covers.
  *
- * A PMD that maps a bare PFN needs the core to know it is not a transparent
- * huge page: pmd_special(), CONFIG_ARCH_SUPPORTS_PMD_PFNMAP (6.12).  Before,
- * vmf_insert_pfn_pmd() wrote no such mark, so GUP-fast and the rest of the
- * THP code would take the PMD for a compound page of ours; and 6.1 does not
- * even call ->huge_fault for a VMA that is not anonymous or DAX (nor for
- * any VM_SPECIAL one, see hugepage_vma_check()): forced in, it saw no call
- * in the 1024 faults of a 2 MiB-aligned 4 MiB mapping.  So there huge mode
- * is pfn mode, and MMAPDEMO_IOC_INFO says so (huge_pages 0).
+ * A PMD that maps a bare PFN needs pmd_special()
+ * (CONFIG_ARCH_SUPPORTS_PMD_PFNMAP).  Without it there is no ->huge_fault:
+ * huge mode maps 4 KiB pages as pfn mode does, and MMAPDEMO_IOC_INFO says so
+ * (huge_pages 0).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,7 +24,6 @@
 #include "trace.h"
 
 #ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
-
 /*
  * Whether the PMD-sized block at @haddr can be one PMD; if so, *@pgoff and
  * *@pfn are where it starts in the buffer and in physical memory.
@@ -83,12 +78,15 @@ static vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order)
 		 vmf->pgoff, result);
 	return ret;
 }
+#endif /* MMAPDEMO_HAVE_HUGE_PFNMAP */
 
 static const struct vm_operations_struct mmapdemo_huge_vm_ops = {
 	.open = mmapdemo_vma_open,
 	.close = mmapdemo_vma_close,
 	.fault = mmapdemo_pfn_fault,
+#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
 	.huge_fault = mmapdemo_huge_fault,
+#endif
 	.access = mmapdemo_pfnmap_access,
 };
 
@@ -99,46 +97,24 @@ unsigned long mmapdemo_huge_get_unmapped_area(struct file *file,
 					      unsigned long pgoff,
 					      unsigned long flags)
 {
+#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
 	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+#else
+	return mmapdemo_default_unmapped_area(file, addr, len, pgoff, flags);
+#endif
 }
 
 /* Pages of the buffer that huge mode maps a PMD at a time. */
 unsigned long mmapdemo_huge_pages(const struct mmapdemo_buf *buf)
 {
+#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
 	return buf->pmd_pages;
-}
-
-#else /* !MMAPDEMO_HAVE_HUGE_PFNMAP */
-
-static const struct vm_operations_struct mmapdemo_huge_vm_ops = {
-	.open = mmapdemo_vma_open,
-	.close = mmapdemo_vma_close,
-	.fault = mmapdemo_pfn_fault,
-	.access = mmapdemo_pfnmap_access,
-};
-
-unsigned long mmapdemo_huge_get_unmapped_area(struct file *file,
-					      unsigned long addr,
-					      unsigned long len,
-					      unsigned long pgoff,
-					      unsigned long flags)
-{
-	return mmapdemo_default_unmapped_area(file, addr, len, pgoff, flags);
-}
-
-unsigned long mmapdemo_huge_pages(const struct mmapdemo_buf *buf)
-{
+#else
 	return 0;
+#endif
 }
-
-#endif /* MMAPDEMO_HAVE_HUGE_PFNMAP */
 
 int mmapdemo_huge_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
 {
-	int ret = mmapdemo_pfn_prepare(vma);
-
-	if (ret)
-		return ret;
-	vma->vm_ops = &mmapdemo_huge_vm_ops;
-	return 0;
+	return mmapdemo_pfn_setup(vma, &mmapdemo_huge_vm_ops);
 }

@@ -11,21 +11,42 @@
 #include "mmapdemo.h"
 #include "trace.h"
 
+/* The dispatcher: what it knows of each mode, from MMAPDEMO_MODE_LIST. */
 static const struct mmapdemo_mode_desc {
 	const char *name;
 	int (*mmap)(struct mmapdemo_dev *md, struct vm_area_struct *vma);
-	/* Where to place a mapping, if the mode has a preference. */
 	unsigned long (*get_unmapped_area)(struct file *file, unsigned long addr,
 					   unsigned long len, unsigned long pgoff,
 					   unsigned long flags);
-} mmapdemo_modes[MMAPDEMO_NR_MODES] = {
-	[MMAPDEMO_MODE_REMAP] = { "remap", mmapdemo_remap_mmap },
-	[MMAPDEMO_MODE_FAULT] = { "fault", mmapdemo_fault_mmap },
-	[MMAPDEMO_MODE_INSERT] = { "insert", mmapdemo_insert_mmap },
-	[MMAPDEMO_MODE_PFN] = { "pfn", mmapdemo_pfn_mmap },
-	[MMAPDEMO_MODE_HUGE] = { "huge", mmapdemo_huge_mmap,
-				 mmapdemo_huge_get_unmapped_area },
+} mmapdemo_modes[] = {
+#define EM(mode, name, mmap, area)					\
+	[mode] = { name, mmap, area },
+#define EM_LAST(mode, name, mmap, area)					\
+	[mode] = { name, mmap, area },
+	MMAPDEMO_MODE_LIST
+#undef EM
+#undef EM_LAST
 };
+
+/*
+ * The list against enum mmapdemo_mode, at build time.  The table has no gap
+ * (the modes are numbered 0, 1, ...); this switch, never called, has a case
+ * per listed mode, so a mode the list misses or the enum lacks is a -Wswitch
+ * warning, and one listed twice an error.
+ */
+static_assert(ARRAY_SIZE(mmapdemo_modes) == MMAPDEMO_NR_MODES);
+
+static inline void mmapdemo_mode_list_check(enum mmapdemo_mode m)
+{
+	switch (m) {
+#define EM(mode, ...)		case mode:
+#define EM_LAST(mode, ...)	case mode:
+	MMAPDEMO_MODE_LIST
+#undef EM
+#undef EM_LAST
+		break;
+	}
+}
 
 const char *mmapdemo_mode_name(unsigned int mode)
 {

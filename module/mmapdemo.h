@@ -14,7 +14,48 @@
 
 #include "compat.h"
 
-#define MMAPDEMO_NR_MODES	(MMAPDEMO_MODE_HUGE + 1)
+/*
+ * The mapping modes, listed once.  An entry holds the mode's uAPI constant,
+ * its name, the function that sets up a VMA in that mode, and the function
+ * that places its mappings (NULL: the default placement).  As with the lists
+ * of include/trace/events/migrate.h, a user defines EM() for an entry and
+ * EM_LAST() for the last one (migrate.h's EMe()), expands the list, and
+ * undefines both: MMAPDEMO_NR_MODES below, the dispatcher (mmap.c) and the
+ * trace events (trace.h) come from it.
+ */
+#define MMAPDEMO_MODE_LIST						\
+	EM(MMAPDEMO_MODE_REMAP, "remap", mmapdemo_remap_mmap, NULL)	\
+	EM(MMAPDEMO_MODE_FAULT, "fault", mmapdemo_fault_mmap, NULL)	\
+	EM(MMAPDEMO_MODE_INSERT, "insert", mmapdemo_insert_mmap, NULL)	\
+	EM(MMAPDEMO_MODE_PFN, "pfn", mmapdemo_pfn_mmap, NULL)		\
+	EM_LAST(MMAPDEMO_MODE_HUGE, "huge", mmapdemo_huge_mmap,		\
+		mmapdemo_huge_get_unmapped_area)
+
+/* An enumerator per listed mode, then MMAPDEMO_NR_MODES: their number. */
+#define EM(mode, ...)		MMAPDEMO_LISTED_##mode,
+#define EM_LAST(mode, ...)	MMAPDEMO_LISTED_##mode,
+enum { MMAPDEMO_MODE_LIST MMAPDEMO_NR_MODES };
+#undef EM
+#undef EM_LAST
+
+/*
+ * What huge mode's 2 MiB fault handler did, listed as the modes are, with
+ * the name the trace shows: one PMD maps the 2 MiB; or it fell back to 4 KiB
+ * pages because the 2 MiB are not all inside the VMA, because the address and
+ * the buffer offset disagree modulo 2 MiB, or because no 2 MiB chunk of the
+ * buffer is there.
+ */
+#define MMAPDEMO_HUGE_RESULTS						\
+	EM(MMAPDEMO_HUGE_MAPPED, "mapped")				\
+	EM(MMAPDEMO_HUGE_NO_ROOM, "fallback-vma")			\
+	EM(MMAPDEMO_HUGE_MISALIGNED, "fallback-align")			\
+	EM_LAST(MMAPDEMO_HUGE_FRAGMENTED, "fallback-chunk")
+
+#define EM(result, ...)		result,
+#define EM_LAST(result, ...)	result,
+enum mmapdemo_huge_result { MMAPDEMO_HUGE_RESULTS };
+#undef EM
+#undef EM_LAST
 
 /*
  * One physically contiguous piece of the buffer.  It was allocated as one
@@ -59,15 +100,6 @@ struct mmapdemo_dev {
 	struct miscdevice misc;
 	struct mmapdemo_buf buf;
 	struct mmapdemo_counters stats;
-	struct dentry *debugfs;
-};
-
-/* What huge mode's fault handler did, for its trace event. */
-enum mmapdemo_huge_result {
-	MMAPDEMO_HUGE_MAPPED,		/* one PMD maps the 2 MiB */
-	MMAPDEMO_HUGE_NO_ROOM,		/* the 2 MiB are not all in the VMA */
-	MMAPDEMO_HUGE_MISALIGNED,	/* address and offset disagree mod 2 MiB */
-	MMAPDEMO_HUGE_FRAGMENTED,	/* no 2 MiB chunk of the buffer there */
 };
 
 /* Per open file: file->private_data. */
@@ -100,10 +132,6 @@ unsigned long mmapdemo_buf_run(const struct mmapdemo_buf *buf, pgoff_t pgoff,
 size_t mmapdemo_buf_copy(const struct mmapdemo_buf *buf, loff_t pos,
 			 struct iov_iter *iter);
 
-/* debugfs.c */
-void mmapdemo_debugfs_init(struct mmapdemo_dev *md);
-void mmapdemo_debugfs_exit(struct mmapdemo_dev *md);
-
 /* mmap.c */
 const char *mmapdemo_mode_name(unsigned int mode);
 int mmapdemo_mode_parse(const char *name);
@@ -114,7 +142,7 @@ unsigned long mmapdemo_get_unmapped_area(struct file *file, unsigned long addr,
 void mmapdemo_vma_open(struct vm_area_struct *vma);
 void mmapdemo_vma_close(struct vm_area_struct *vma);
 
-/* pfnmap.c: what the modes that map PFNs share */
+/* pfnmap_rules.c: what every VM_PFNMAP mode (remap, pfn, huge) obeys */
 int mmapdemo_pfnmap_private(struct vm_area_struct *vma);
 int mmapdemo_pfnmap_access(struct vm_area_struct *vma, unsigned long addr,
 			   void *buf, int len, int write);
@@ -130,7 +158,8 @@ int mmapdemo_huge_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
 vm_fault_t mmapdemo_fault(struct vm_fault *vmf);
 
 /* pfn.c: a VM_PFNMAP VMA whose faults insert PFNs (pfn and huge modes) */
-int mmapdemo_pfn_prepare(struct vm_area_struct *vma);
+int mmapdemo_pfn_setup(struct vm_area_struct *vma,
+		       const struct vm_operations_struct *vm_ops);
 vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf);
 
 /* huge.c: where huge mode's mappings go, and what it can map 2 MiB at a time */

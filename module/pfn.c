@@ -4,7 +4,7 @@
  * installs the vm_operations; the first touch of each page faults, and
  * ->fault writes the PTE itself with vmf_insert_pfn().  The core never sees
  * a struct page, so apart from the faults this is remap's mapping, with
- * remap's rules (pfnmap.c): no GUP, no copy on write, ->access for
+ * remap's rules (pfnmap_rules.c): no GUP, no copy on write, ->access for
  * /proc/pid/mem.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -45,8 +45,17 @@ static const struct vm_operations_struct mmapdemo_pfn_vm_ops = {
 	.access = mmapdemo_pfnmap_access,
 };
 
-/* Make @vma a PFN map whose fault handlers insert PFNs. */
-int mmapdemo_pfn_prepare(struct vm_area_struct *vma)
+/**
+ * mmapdemo_pfn_setup - make a VMA a lazy PFN map
+ * @vma: the VMA that mmapdemo_mmap() checked
+ * @vm_ops: its operations, whose fault handlers insert PFNs
+ *
+ * For pfn and huge modes: mmap() writes no PTE, the faults do.
+ *
+ * Return: 0, or -EINVAL for a writable private mapping.
+ */
+int mmapdemo_pfn_setup(struct vm_area_struct *vma,
+		       const struct vm_operations_struct *vm_ops)
 {
 	int ret = mmapdemo_pfnmap_private(vma);
 
@@ -54,15 +63,11 @@ int mmapdemo_pfn_prepare(struct vm_area_struct *vma)
 		return ret;
 	/* What remap_pfn_range() sets; vmf_insert_pfn() needs VM_PFNMAP. */
 	vm_flags_set(vma, VM_PFNMAP | VM_IO);
+	vma->vm_ops = vm_ops;
 	return 0;
 }
 
 int mmapdemo_pfn_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
 {
-	int ret = mmapdemo_pfn_prepare(vma);
-
-	if (ret)
-		return ret;
-	vma->vm_ops = &mmapdemo_pfn_vm_ops;
-	return 0;
+	return mmapdemo_pfn_setup(vma, &mmapdemo_pfn_vm_ops);
 }

@@ -2,7 +2,7 @@
 /*
  * The eager PFN path: mmap() writes every PTE of the VMA with
  * remap_pfn_range(), one call per physically contiguous run of the buffer.
- * The result is a VM_PFNMAP | VM_IO mapping (see pfnmap.c) that never faults
+ * The result is a VM_PFNMAP | VM_IO mapping (see pfnmap_rules.c) that never faults
  * into the driver.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -5,8 +5,9 @@
  *	echo 1 > /sys/kernel/tracing/events/mmapdemo/enable
  *	cat /sys/kernel/tracing/trace_pipe
  *
- * or trace-cmd record -e mmapdemo.  The fault event carries page frame
- * numbers, which tracefs shows to root only.
+ * or trace-cmd record -e mmapdemo.  Three events carry page frame numbers
+ * (mmapdemo_fault, mmapdemo_pfn_fault and mmapdemo_huge_fault); tracefs shows
+ * them to root only.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM mmapdemo
@@ -20,20 +21,23 @@
 
 #include "mmapdemo.h"
 
-/* Export the values, so that trace-cmd and perf can print the names too. */
-TRACE_DEFINE_ENUM(MMAPDEMO_MODE_REMAP);
-TRACE_DEFINE_ENUM(MMAPDEMO_MODE_FAULT);
-TRACE_DEFINE_ENUM(MMAPDEMO_MODE_INSERT);
-TRACE_DEFINE_ENUM(MMAPDEMO_MODE_PFN);
-TRACE_DEFINE_ENUM(MMAPDEMO_MODE_HUGE);
+/*
+ * The modes and huge mode's results come from their lists in mmapdemo.h:
+ * first export their values, so that trace-cmd and perf can print the names
+ * too, then make each entry a { value, name } pair for __print_symbolic().
+ */
+#undef EM
+#undef EM_LAST
+#define EM(value, ...)		TRACE_DEFINE_ENUM(value);
+#define EM_LAST(value, ...)	TRACE_DEFINE_ENUM(value);
 
-#define mmapdemo_show_mode(mode)				\
-	__print_symbolic(mode,					\
-			 { MMAPDEMO_MODE_REMAP, "remap" },	\
-			 { MMAPDEMO_MODE_FAULT, "fault" },	\
-			 { MMAPDEMO_MODE_INSERT, "insert" },	\
-			 { MMAPDEMO_MODE_PFN, "pfn" },		\
-			 { MMAPDEMO_MODE_HUGE, "huge" })
+MMAPDEMO_MODE_LIST
+MMAPDEMO_HUGE_RESULTS
+
+#undef EM
+#undef EM_LAST
+#define EM(value, name, ...)		{ value, name },
+#define EM_LAST(value, name, ...)	{ value, name }
 
 TRACE_EVENT(mmapdemo_mmap,
 	    TP_PROTO(unsigned int mode, struct vm_area_struct *vma, int ret),
@@ -51,9 +55,9 @@ TRACE_EVENT(mmapdemo_mmap,
 			   __entry->flags = vma->vm_flags;
 			   __entry->ret = ret;),
 	    TP_printk("mode=%s range=%#lx-%#lx pgoff=%lu flags=%#lx ret=%d",
-		      mmapdemo_show_mode(__entry->mode), __entry->start,
-		      __entry->end, __entry->pgoff, __entry->flags,
-		      __entry->ret)
+		      __print_symbolic(__entry->mode, MMAPDEMO_MODE_LIST),
+		      __entry->start, __entry->end, __entry->pgoff,
+		      __entry->flags, __entry->ret)
 );
 
 /*
@@ -90,11 +94,6 @@ DEFINE_EVENT(mmapdemo_page_fault, mmapdemo_pfn_fault,
 	     TP_ARGS(vmf, pfn, ret)
 );
 
-TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_MAPPED);
-TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_NO_ROOM);
-TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_MISALIGNED);
-TRACE_DEFINE_ENUM(MMAPDEMO_HUGE_FRAGMENTED);
-
 /*
  * huge mode's 2 MiB fault handler: the block around the address, where it
  * starts in the buffer and in memory, and either one PMD mapping it or the
@@ -118,11 +117,7 @@ TRACE_EVENT(mmapdemo_huge_fault,
 			   __entry->vma_lock = mmapdemo_vma_locked(vmf);),
 	    TP_printk("address=%#lx pgoff=%lu pfn=%#lx result=%s ret=%#x lock=%s",
 		      __entry->address, __entry->pgoff, __entry->pfn,
-		      __print_symbolic(__entry->result,
-				       { MMAPDEMO_HUGE_MAPPED, "mapped" },
-				       { MMAPDEMO_HUGE_NO_ROOM, "fallback-vma" },
-				       { MMAPDEMO_HUGE_MISALIGNED, "fallback-align" },
-				       { MMAPDEMO_HUGE_FRAGMENTED, "fallback-chunk" }),
+		      __print_symbolic(__entry->result, MMAPDEMO_HUGE_RESULTS),
 		      __entry->ret, __entry->vma_lock ? "vma" : "mmap")
 );
 
@@ -195,6 +190,9 @@ DEFINE_EVENT(mmapdemo_vma, mmapdemo_vma_close,
 	     TP_PROTO(struct vm_area_struct *vma),
 	     TP_ARGS(vma)
 );
+
+#undef EM
+#undef EM_LAST
 
 #endif /* _MMAPDEMO_TRACE_H */
 

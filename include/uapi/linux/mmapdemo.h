@@ -34,8 +34,9 @@
  *	multiple of 2 MiB in the buffer and fall in one of its 2 MiB chunks;
  *	elsewhere it maps 4 KiB.  The driver places such mappings at addresses
  *	that agree with their offsets modulo 2 MiB.  A kernel that cannot map a
- *	PFN with a PMD (before 6.12) maps 4 KiB pages only, and says so with a
- *	zero &struct mmapdemo_info.huge_pages.
+ *	PFN with a PMD (one without CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, such as
+ *	6.1) maps 4 KiB pages only, and says so with a zero
+ *	&struct mmapdemo_info.huge_pages.
  */
 enum mmapdemo_mode {
 	MMAPDEMO_MODE_REMAP	= 0,
@@ -53,9 +54,14 @@ enum mmapdemo_mode {
  * @chunks: number of physically contiguous chunks the buffer is made of
  * @max_order: order of the largest chunk (a chunk holds 2^order pages)
  * @default_mode: the &enum mmapdemo_mode a newly opened file starts in
- * @huge_pages: pages at the start of the buffer that huge mode maps 2 MiB
+ * @huge_pages: pages at the start of the buffer that huge mode can map 2 MiB
  *	at a time (its chunks of 2 MiB or more); 0 if this kernel cannot map
- *	a PFN with a PMD.  Zero from drivers that predate huge mode.
+ *	a PFN with a PMD.  Zero from drivers that predate huge mode.  This is
+ *	what the buffer and the kernel allow, not a promise for a mapping:
+ *	one whose address and offset disagree modulo 2 MiB, one that covers
+ *	less than 2 MiB, one with MADV_NOHUGEPAGE, and every mapping of a
+ *	process that disabled THP with prctl(PR_SET_THP_DISABLE) get 4 KiB
+ *	pages.
  */
 struct mmapdemo_info {
 	__u64 size;
@@ -78,15 +84,20 @@ struct mmapdemo_info {
  * @bytes_read: bytes copied out by read()
  * @bytes_written: bytes copied in by write()
  * @vma_lock_faults: of @faults and @huge_faults, those the driver handled
- *	under the VMA's own lock (per-VMA locking, 6.4 and later) rather than
- *	under mmap_lock
- * @around_pages: pages that fault mode's fault-around mapped beside the
- *	faulting ones, without a call of the fault handler
+ *	under the VMA's own lock rather than under mmap_lock.  A kernel with
+ *	per-VMA locks tries each fault under the VMA lock first; it calls huge
+ *	mode's 2 MiB handler there, but a 4 KiB fault handler only if the VMA
+ *	also maps pages around a fault (fault mode with fault-around), and only
+ *	since Linux 6.7.  Otherwise it retries the fault under mmap_lock.
+ * @around_pages: pages that fault mode's fault-around mapped, the faulting
+ *	page included when the window mapped it: the fault handler is then not
+ *	called, and @faults does not count that page
  * @huge_faults: 2 MiB mappings made by huge mode's fault handler, one PMD
  *	each
  * @huge_fallbacks: calls of huge mode's 2 MiB fault handler that left the
- *	fault to 4 KiB pages (on 6.4 and later, a fault that the core first
- *	tries under the per-VMA lock and retries can count twice)
+ *	fault to 4 KiB pages.  A fault that falls back under the per-VMA lock
+ *	is retried under mmap_lock (huge mode's 4 KiB handler cannot run under
+ *	the VMA lock), and then counts twice.
  *
  * Fields are only ever appended.  The size is part of MMAPDEMO_IOC_STATS, and
  * the driver answers every size it has had, so a program built against an

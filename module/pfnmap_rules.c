@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the PFN-map modes (remap, pfn, huge) share.  Their VMAs are VM_PFNMAP:
- * the core sees page frame numbers, not pages, so it never copies on write
- * and cannot pin the pages (GUP fails).  ->access lets /proc/pid/mem, ptrace
- * and gdb in anyway.
+ * The rules every VM_PFNMAP mapping obeys, whichever mode built it (remap,
+ * pfn, huge).  The core sees page frame numbers, not pages, so it never
+ * copies on write and cannot pin the pages (GUP fails): a private mapping
+ * must never become writable, and ->access lets /proc/pid/mem, ptrace and
+ * gdb in anyway.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
