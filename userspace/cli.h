@@ -14,7 +14,9 @@
 
 #include <linux/mmapdemo.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "modes.h"
+#include "tracefs.h"
+#include "util.h"
 
 /* main.c: the commands and the options they all take */
 struct command {
@@ -57,7 +59,6 @@ void warn_err(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void die_usage(const struct command *cmd, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
-const char *errno_name(int err);
 void die_bad_arg(const struct command *cmd, const struct option *options,
 		 int opt, const char *arg, int err) __attribute__((noreturn));
 
@@ -66,45 +67,29 @@ int parse_size(const char *s, uint64_t *val);
 int parse_byte(const char *s, unsigned char *val);
 char *format_size(char *buf, size_t size, uint64_t bytes);
 
-/* modes.c: the mode names this tool knows, indexed by enum mmapdemo_mode */
+/* The modes: lib/modes.h.  struct mmapdemo_stats counts this many at most. */
 #define MAX_MODES ARRAY_SIZE(((struct mmapdemo_stats *)0)->mmaps)
-
-unsigned int mode_count(void);
-const char *mode_name(unsigned int mode);
-int mode_parse(const char *name);
-uint32_t modes_present(int fd);
 
 /* device.c: the device node and its ioctls; failures are fatal */
 int device_open(void);
 void device_info(int fd, struct mmapdemo_info *info);
-void device_stats(int fd, struct mmapdemo_stats *st);
+void device_get_stats(int fd, struct mmapdemo_stats *st);
 /* 0, or -EINVAL for a mode this driver does not have. */
 int device_set_mode(int fd, unsigned int mode);
 unsigned int device_get_mode(int fd);
+/* The modes of the table the driver has, as a bit mask. */
+uint32_t modes_present(int fd);
 
-/* counters.c: the driver's counters, from debugfs or the STATS ioctl */
+/* counters.c: the driver's counters, from the STATS ioctl */
 struct counters {
 	struct mmapdemo_stats st;
 	uint32_t modes; /* bit mask of the modes in st.mmaps */
-	const char *source;
 };
 
-#define DEBUGFS_DIR "/sys/kernel/debug/mmapdemo"
-
-int counters_debugfs(struct counters *c, char *failed, size_t size);
 void counters_ioctl(int fd, struct counters *c);
 void counters_print(const struct counters *c);
 
-/* probe.c: what the kernel tells a process about one of its mappings */
-size_t page_size(void);
-uint64_t now_ns(void);
-long minor_faults(void);
-void touch_pages(const volatile unsigned char *p, size_t len);
-/* Pages of [addr, addr + len) that /proc/self/pagemap shows present. */
-long pages_present(const void *addr, size_t len);
-/* The VmFlags of the mapping at @addr; 0 or -errno. */
-int vma_flags(const void *addr, char *flags, size_t size);
-bool vma_has_flag(const char *flags, const char *flag);
+/* probe.c: what the tool asks beyond lib/util.h */
 /* The flags of @want that @flags has, space-separated, or "-". */
 void vma_flags_pick(const char *flags, const char *want, char *out,
 		    size_t size);
@@ -116,25 +101,6 @@ int module_param_set_bool(const char *name, bool val);
 
 /* hexdump.c */
 void hexdump(FILE *f, const unsigned char *p, size_t len, uint64_t base);
-
-/* tracefs.c: a tracefs instance of our own with the driver's events on */
-struct trace {
-	char dir[256];
-};
-
-/*
- * 0, -ENOENT without tracefs, -ENODEV without the driver's events, or
- * another -errno; @root gets the tracefs (or instance) path for messages.
- */
-int trace_start(struct trace *t, char *root, size_t size);
-int trace_clear(struct trace *t);
-/*
- * The event lines recorded since trace_clear(), without the header or the
- * task and timestamp columns, as a malloc()ed array of malloc()ed strings.
- */
-int trace_lines(struct trace *t, char ***lines, size_t *nr);
-void trace_stop(struct trace *t);
-void trace_lines_free(char **lines, size_t nr);
 
 /* json.c: write one JSON value, indented */
 struct json {

@@ -25,7 +25,7 @@ static void demo_measure(int fd, size_t len, struct demo_mode *r)
 	uint64_t t;
 	long flt;
 
-	device_stats(fd, &before);
+	device_get_stats(fd, &before);
 	t = now_ns();
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	r->mmap_ns = now_ns() - t;
@@ -37,18 +37,20 @@ static void demo_measure(int fd, size_t len, struct demo_mode *r)
 
 	if (vma_flags(p, flags, sizeof(flags)))
 		flags[0] = '\0';
-	r->pfnmap = vma_has_flag(flags, "pf");
+	r->pfnmap = has_vma_flag(flags, "pf");
 	vma_flags_pick(flags, DEMO_VMFLAGS, r->vmflags, sizeof(r->vmflags));
-	r->present_after_mmap = r->pfnmap ? -1 : pages_present(p, len);
+	r->present_after_mmap = r->pfnmap ? -1 :
+					    pages_present(p, len / page_size());
 
 	flt = minor_faults();
 	t = now_ns();
 	touch_pages(p, len);
 	r->touch_ns = now_ns() - t;
 	r->minor_faults = minor_faults() - flt;
-	device_stats(fd, &after);
+	device_get_stats(fd, &after);
 
-	r->present_after_touch = r->pfnmap ? -1 : pages_present(p, len);
+	r->present_after_touch =
+		r->pfnmap ? -1 : pages_present(p, len / page_size());
 	r->gup_err = -gup_read(p);
 	r->driver_faults = after.faults - before.faults;
 	r->eager_pages = after.eager_pages - before.eager_pages;
@@ -86,7 +88,7 @@ static void demo_run(int fd, struct demo *d)
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < mode_count(); i++) {
+	for (i = 0; i < nr_modes(); i++) {
 		if (device_set_mode(fd, i))
 			continue; /* a mode this driver does not have */
 		r = &d->modes[d->nr_modes++];

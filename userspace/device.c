@@ -25,9 +25,9 @@ void device_info(int fd, struct mmapdemo_info *info)
 		die("%s: MMAPDEMO_IOC_INFO", device_path);
 }
 
-void device_stats(int fd, struct mmapdemo_stats *st)
+void device_get_stats(int fd, struct mmapdemo_stats *st)
 {
-	if (ioctl(fd, MMAPDEMO_IOC_STATS, st))
+	if (device_stats(fd, st))
 		die("%s: MMAPDEMO_IOC_STATS", device_path);
 }
 
@@ -49,4 +49,23 @@ int device_set_mode(int fd, unsigned int mode)
 	if (errno == EINVAL)
 		return -EINVAL;
 	die("%s: MMAPDEMO_IOC_SET_MODE %s", device_path, mode_name(mode));
+}
+
+/*
+ * Ask the driver about each mode this tool knows, as a bit mask: -EINVAL
+ * from MMAPDEMO_IOC_SET_MODE means the driver has no such mode, which the
+ * tool treats as absent rather than as an error.  The mode of @fd changes on
+ * the way and is put back at the end.
+ */
+uint32_t modes_present(int fd)
+{
+	unsigned int old = device_get_mode(fd);
+	const struct mode_info *m;
+	uint32_t mask = 0;
+
+	for_each_mode(m)
+		if (!device_set_mode(fd, m->mode))
+			mask |= 1u << m->mode;
+	device_set_mode(fd, old);
+	return mask;
 }

@@ -73,11 +73,3 @@ void die_bad_arg(const struct command *cmd, const struct option *options,
 	die_usage(cmd, "--%s '%s': %s", options->name ? options->name : "?",
 		  arg, strerror(err));
 }
-
-/* "EFAULT" for EFAULT. */
-const char *errno_name(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "E?";
-}

@@ -10,7 +10,7 @@ static void print_modes(uint32_t modes)
 	const char *sep = "";
 
 	printf("%-16s", "modes");
-	for (mode = 0; mode < mode_count(); mode++) {
+	for (mode = 0; mode < nr_modes(); mode++) {
 		if (modes & (1u << mode)) {
 			printf("%s%s", sep, mode_name(mode));
 			sep = " ";

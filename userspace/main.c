@@ -48,10 +48,8 @@ static const struct command commands[] = {
 	{
 		.name = "stats",
 		.run = cmd_stats,
-		.summary = "the driver's counters, from debugfs",
-		.about = "Print the driver's counters from " DEBUGFS_DIR "/, or, when\n"
-			 "that cannot be read (debugfs not mounted, not root), from the STATS\n"
-			 "ioctl.\n",
+		.summary = "the driver's counters",
+		.about = "Print the driver's counters, from the STATS ioctl.\n",
 	},
 	{
 		.name = "demo",
@@ -69,22 +67,18 @@ static const struct command commands[] = {
 		.name = "bench",
 		.run = cmd_bench,
 		.summary = "time mappings of every mode against the kernel's own",
-		.about = "For each size, map the buffer in each mode the driver has, and the kernel's\n"
-			 "own memory (anon, memfd, THP, hugetlb; \"-pop\" with MAP_POPULATE) alike,\n"
-			 "then time mmap(), the first read of every page, the first write of every\n"
-			 "page (on a fresh mapping), munmap(), and read and write bandwidth once\n"
-			 "every page is there; count the minor faults.  Prints the medians of the\n"
-			 "repetitions in ns per 4 KiB page, and each mode over each peer.  It\n"
-			 "overwrites the buffer.\n",
+		.about = "For each size, map the buffer once per row of the table of modes the driver\n"
+			 "has (fault with fault-around off, fault_around with it on), and the kernel's\n"
+			 "own memory (anon, thp, memfd; memfd-pop with MAP_POPULATE) alike; time\n"
+			 "mmap(), a read of every page and munmap(), and count the minor faults.\n"
+			 "Prints the medians of the repetitions per 4 KiB page.\n",
 		.options = "  -s, --sizes LIST   sizes, \"4K,1M\", or FROM-TO[:FACTOR] going up by FACTOR\n"
 			   "                     (default 4); default 4K-256M, within the buffer\n"
-			   "  -r, --reps N       repetitions (default 5, and 3 above 64M)\n"
-			   "  -m, --modes LIST   modes to measure, \"remap,fault\" (default all, or none)\n"
-			   "  -p, --peers LIST   peers: anon anon-pop memfd memfd-pop thp hugetlb\n"
-			   "                     (default all, or none)\n"
-			   "  -c, --csv          print CSV rows instead of the tables\n"
-			   "  -q, --quiet        no progress lines on stderr\n"
-			   "  -F, --from FILE    do not measure: show the CSV in FILE (- for stdin)\n",
+			   "  -r, --reps N       repetitions (default 5)\n"
+			   "  -m, --modes LIST   modes, \"remap,fault_around\" (default all, or none)\n"
+			   "  -p, --peers LIST   peers: anon thp memfd memfd-pop (default all, or none)\n"
+			   "  -c, --csv[=FILE]   CSV instead of the table, or into FILE and the table too\n"
+			   "  -q, --quiet        no progress lines on stderr\n",
 		.takes_size = true,
 	},
 };
@@ -95,7 +89,7 @@ static void print_modes(FILE *f)
 	unsigned int mode;
 
 	fprintf(f, "modes this tool knows:");
-	for (mode = 0; mode < mode_count(); mode++)
+	for (mode = 0; mode < nr_modes(); mode++)
 		fprintf(f, " %s", mode_name(mode));
 	fprintf(f, "\n");
 }

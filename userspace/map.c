@@ -41,7 +41,7 @@ struct step {
 
 static void step_start(const struct mapping *m, struct step *s)
 {
-	device_stats(m->fd, &s->st);
+	device_get_stats(m->fd, &s->st);
 	s->minflt = minor_faults();
 	s->ns = now_ns();
 }
@@ -53,7 +53,7 @@ static void step_end(const struct mapping *m, struct step *s)
 
 	s->ns = now_ns() - s->ns;
 	s->minflt = minor_faults() - s->minflt;
-	device_stats(m->fd, &st);
+	device_get_stats(m->fd, &st);
 	s->st.faults = st.faults - s->st.faults;
 	s->st.around_pages = st.around_pages - s->st.around_pages;
 	s->st.huge_faults = st.huge_faults - s->st.huge_faults;
@@ -66,7 +66,7 @@ static const char *present_text(const struct mapping *m, char *buf, size_t size)
 
 	if (m->pfnmap)
 		return "PFN map (not in pagemap)";
-	n = pages_present(m->p, m->len);
+	n = pages_present(m->p, m->len / page_size());
 	if (n < 0)
 		snprintf(buf, size, "pagemap: %s", strerror(-n));
 	else
@@ -177,7 +177,7 @@ static void map_open(struct mapping *m, const struct map_args *a)
 
 	if (vma_flags(m->p, flags, sizeof(flags)))
 		snprintf(flags, sizeof(flags), "?");
-	m->pfnmap = vma_has_flag(flags, "pf");
+	m->pfnmap = has_vma_flag(flags, "pf");
 	printf("map: %s of %s at offset %llu in mode %s: %.1f µs\n"
 	       "     %p-%p, VmFlags %s\n     %s\n",
 	       format_size(size, sizeof(size), m->len), device_path,

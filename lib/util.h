@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Helpers of the mmapdemo selftests that do not depend on the harness. */
-#ifndef MMAPDEMO_HELPERS_H
-#define MMAPDEMO_HELPERS_H
+/*
+ * What the mmapdemo tool and selftests both ask of the kernel and the device:
+ * page size and faults, pagemap and smaps, module parameters, tracefs, test
+ * patterns, module loading.  Nothing here depends on the kselftest harness.
+ */
+#ifndef MMAPDEMO_UTIL_H
+#define MMAPDEMO_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 
@@ -14,28 +19,38 @@
 
 /* Newer than the C library of some distributions. */
 #ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ	22
+#define MADV_POPULATE_READ 22
 #endif
 #ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
+#define MADV_POPULATE_WRITE 23
 #endif
 #ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP	4
+#define MREMAP_DONTUNMAP 4
 #endif
 
 /*
  * How much the device's counter @field grew since self->before was taken
  * (device_stats() into it), read through self->fd; -1 if it cannot be read.
  */
-#define GREW(field) ({							\
-	struct mmapdemo_stats __now;					\
-									\
-	device_stats(self->fd, &__now) ? -1L :				\
-		(long)(__now.field - self->before.field);		\
-})
+#define GREW(field)                                               \
+	({                                                        \
+		struct mmapdemo_stats __now;                      \
+                                                                  \
+		device_stats(self->fd, &__now) ?                  \
+			-1L :                                     \
+			(long)(__now.field - self->before.field); \
+	})
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(arr) (sizeof(arr) / sizeof((arr)[0]))
+#endif
 
 size_t page_size(void);
 long minor_faults(void);
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t now_ns(void);
+/* "EFAULT" for EFAULT, "0" for 0. */
+const char *errno_name(int err);
 int device_stats(int fd, struct mmapdemo_stats *st);
 
 /* Pages one PMD maps (hpage_pmd_size), 512 with 4 KiB pages on x86-64. */
@@ -84,7 +99,8 @@ struct fault_model {
  * read fault in a new page table maps one page, not the window.
  */
 void read_fault_range(const struct fault_model *m, const void *addr,
-		      unsigned long pgoff, unsigned long nr, long *min, long *max);
+		      unsigned long pgoff, unsigned long nr, long *min,
+		      long *max);
 
 /* Read each page of [p, p + len) once. */
 void touch_pages(const volatile unsigned char *p, size_t len);
@@ -106,14 +122,16 @@ bool has_vma_flag(const char *flags, const char *flag);
  * The first of the space-separated flags in @want that @flags lacks (when
  * @present) or has (when !@present), or "" if there is none.
  */
-const char *vma_flag_mismatch(const char *flags, const char *want, bool present);
+const char *vma_flag_mismatch(const char *flags, const char *want,
+			      bool present);
 
 /*
  * A byte pattern that depends on the buffer offset and a seed, so that data
  * at the wrong offset or from another test is caught.
  */
 unsigned char pattern_byte(size_t pos, unsigned int seed);
-void fill_pattern(unsigned char *buf, size_t len, size_t pos, unsigned int seed);
+void fill_pattern(unsigned char *buf, size_t len, size_t pos,
+		  unsigned int seed);
 /* The index of the first byte that differs from the pattern, or @len. */
 size_t check_pattern(const unsigned char *buf, size_t len, size_t pos,
 		     unsigned int seed);
@@ -136,4 +154,4 @@ int module_unload(void);
 /* finit_module() of module_path() with @params; 0 or -errno. */
 int module_load(const char *params);
 
-#endif /* MMAPDEMO_HELPERS_H */
+#endif /* MMAPDEMO_UTIL_H */

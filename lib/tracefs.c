@@ -9,12 +9,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "tracefs.h"
+#include "util.h"
 
 #define EVENTS "events/mmapdemo"
 
@@ -23,7 +25,7 @@ static const char *const tracefs_roots[] = {
 	"/sys/kernel/debug/tracing",
 };
 
-static int write_file(const char *dir, const char *name, const char *val)
+int trace_write(const char *dir, const char *name, const char *val)
 {
 	char path[512];
 	int fd, ret = 0;
@@ -39,7 +41,7 @@ static int write_file(const char *dir, const char *name, const char *val)
 }
 
 /* Read the file @name of @dir into a malloc()ed string; NULL and errno. */
-static char *read_file(const char *dir, const char *name)
+char *trace_read(const char *dir, const char *name)
 {
 	size_t len = 0, size = 0;
 	char path[512], *buf = NULL, *bigger;
@@ -111,7 +113,7 @@ int trace_start(struct trace *t, char *root, size_t size)
 		snprintf(root, size, "%s", t->dir);
 		return ret;
 	}
-	ret = write_file(t->dir, EVENTS "/enable", "1");
+	ret = trace_write(t->dir, EVENTS "/enable", "1");
 	if (ret)
 		trace_stop(t);
 	return ret;
@@ -119,7 +121,7 @@ int trace_start(struct trace *t, char *root, size_t size)
 
 int trace_clear(struct trace *t)
 {
-	return write_file(t->dir, "trace", "");
+	return trace_write(t->dir, "trace", "");
 }
 
 /*
@@ -151,7 +153,7 @@ int trace_lines(struct trace *t, char ***lines, size_t *nr)
 
 	*lines = NULL;
 	*nr = 0;
-	text = read_file(t->dir, "trace");
+	text = trace_read(t->dir, "trace");
 	if (!text)
 		return -errno;
 	for (line = text; *line; line = next) {
@@ -192,6 +194,6 @@ void trace_lines_free(char **lines, size_t nr)
 /* Removing the instance turns its events off and frees its buffer. */
 void trace_stop(struct trace *t)
 {
-	write_file(t->dir, EVENTS "/enable", "0");
+	trace_write(t->dir, EVENTS "/enable", "0");
 	rmdir(t->dir);
 }

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Helpers of the mmapdemo selftests that do not depend on the harness. */
+/*
+ * What the mmapdemo tool and selftests both ask of the kernel and the device:
+ * page size and faults, pagemap and smaps, module parameters, tracefs, test
+ * patterns, module loading.  Nothing here depends on the kselftest harness.
+ */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -12,13 +17,14 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "util.h"
 
-#define PM_PRESENT	(1ULL << 63)
-#define PM_PFN_MASK	((1ULL << 55) - 1)
-#define PARAMS		"/sys/module/mmapdemo/parameters/"
+#define PM_PRESENT  (1ULL << 63)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+#define PARAMS	    "/sys/module/mmapdemo/parameters/"
 
 size_t page_size(void)
 {
@@ -32,6 +38,21 @@ long minor_faults(void)
 	if (getrusage(RUSAGE_SELF, &ru))
 		return -1;
 	return ru.ru_minflt;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+const char *errno_name(int err)
+{
+	const char *name = err ? strerrorname_np(err) : "0";
+
+	return name ? name : "E?";
 }
 
 int device_stats(int fd, struct mmapdemo_stats *st)
@@ -55,7 +76,8 @@ static long read_long(const char *path)
 
 unsigned long pmd_pages(void)
 {
-	long size = read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
+	long size =
+		read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
 
 	return (size > 0 ? (size_t)size : 2UL << 20) / page_size();
 }
@@ -162,7 +184,8 @@ void *reserve_aligned(size_t len, size_t align)
 
 	if (area == MAP_FAILED)
 		return area;
-	p = (unsigned char *)(((uintptr_t)area + align - 1) & ~(uintptr_t)(align - 1));
+	p = (unsigned char *)(((uintptr_t)area + align - 1) &
+			      ~(uintptr_t)(align - 1));
 	head = p - area;
 	if (head)
 		munmap(area, head);
@@ -195,7 +218,8 @@ static long table_faults(unsigned long first, unsigned long end,
 }
 
 void read_fault_range(const struct fault_model *m, const void *addr,
-		      unsigned long pgoff, unsigned long nr, long *min, long *max)
+		      unsigned long pgoff, unsigned long nr, long *min,
+		      long *max)
 {
 	unsigned long pmd = pmd_pages(), first = (uintptr_t)addr / page_size();
 	unsigned long end = first + nr, table, table_end, lo, hi, off;
@@ -211,19 +235,21 @@ void read_fault_range(const struct fault_model *m, const void *addr,
 		off = pgoff + (table - first);
 		/* A whole table of the mapping: no other mapping shares it. */
 		if (lo == table && hi == table_end) {
-			if (table >= first && !(off % pmd) && off + pmd <= m->huge_pages) {
+			if (table >= first && !(off % pmd) &&
+			    off + pmd <= m->huge_pages) {
 				++*min;
 				++*max;
 				continue;
 			}
-			fresh = 1 + table_faults(first, end, table_end, m->window,
-						 lo + 1, hi);
-			*min += m->window > 1 ? fresh : hi - lo;
-			*max += m->window > 1 ? fresh : hi - lo;
+			fresh = 1 + table_faults(first, end, table_end,
+						 m->window, lo + 1, hi);
+			*min += m->window > 1 ? fresh : (long)(hi - lo);
+			*max += m->window > 1 ? fresh : (long)(hi - lo);
 			continue;
 		}
 		warm = table_faults(first, end, table_end, m->window, lo, hi);
-		fresh = 1 + table_faults(first, end, table_end, m->window, lo + 1, hi);
+		fresh = 1 + table_faults(first, end, table_end, m->window,
+					 lo + 1, hi);
 		*min += warm < fresh ? warm : fresh;
 		*max += warm < fresh ? fresh : warm;
 	}
@@ -260,7 +286,8 @@ long page_mapcount(unsigned long pfn)
 	fd = open("/proc/kpagecount", O_RDONLY);
 	if (fd < 0)
 		return -errno;
-	if (pread(fd, &count, sizeof(count), pfn * sizeof(count)) != sizeof(count)) {
+	if (pread(fd, &count, sizeof(count), pfn * sizeof(count)) !=
+	    sizeof(count)) {
 		close(fd);
 		return -EIO;
 	}
@@ -277,7 +304,8 @@ long vmstat(const char *key)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %ld", name, &val) == 2 && !strcmp(name, key)) {
+		if (sscanf(line, "%63s %ld", name, &val) == 2 &&
+		    !strcmp(name, key)) {
 			fclose(f);
 			return val;
 		}
@@ -290,20 +318,24 @@ long pages_present(const void *addr, unsigned long nr)
 {
 	size_t page = page_size();
 	off_t off = (uintptr_t)addr / page * sizeof(uint64_t);
+	uint64_t entries[512];
+	unsigned long i, n;
 	long present = 0;
-	uint64_t entry;
-	unsigned long i;
+	ssize_t got;
 	int fd;
 
-	fd = open("/proc/self/pagemap", O_RDONLY);
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	for (i = 0; i < nr; i++, off += sizeof(entry)) {
-		if (pread(fd, &entry, sizeof(entry), off) != sizeof(entry)) {
+	for (; nr; nr -= n, off += n * sizeof(entries[0])) {
+		n = nr < ARRAY_SIZE(entries) ? nr : ARRAY_SIZE(entries);
+		got = pread(fd, entries, n * sizeof(entries[0]), off);
+		if (got != (ssize_t)(n * sizeof(entries[0]))) {
 			close(fd);
-			return -EIO;
+			return got < 0 ? -errno : -EIO;
 		}
-		present += !!(entry & PM_PRESENT);
+		for (i = 0; i < n; i++)
+			present += !!(entries[i] & PM_PRESENT);
 	}
 	close(fd);
 	return present;
@@ -313,17 +345,22 @@ int vma_flags(const void *addr, char *flags, size_t size)
 {
 	unsigned long start, end, want = (uintptr_t)addr;
 	bool in_vma = false;
-	char line[512];
+	char line[512], *p;
+	size_t len;
 	FILE *f;
 
-	f = fopen("/proc/self/smaps", "r");
+	f = fopen("/proc/self/smaps", "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
 			in_vma = start <= want && want < end;
 		} else if (in_vma && !strncmp(line, "VmFlags:", 8)) {
-			snprintf(flags, size, "%s", line + 8);
+			p = line + 8 + strspn(line + 8, " ");
+			len = strcspn(p, "\n");
+			while (len && p[len - 1] == ' ')
+				len--;
+			snprintf(flags, size, "%.*s", (int)len, p);
 			fclose(f);
 			return 0;
 		}
