@@ -1,110 +1,180 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmapdemo bench: for each size, map the device in each of its modes and the
- * kernel's own kinds of memory alike, several times over, and report the
- * median of each measure (see bench_measure.c for what one repetition does).
- * The repetitions interleave the mappings, so that a slow moment of the
- * machine does not fall on one of them only.
+ * mmapdemo bench: what mapping memory costs, per page, in each mode of the
+ * driver and for the kernel's own memory (the peers).  For each size, each
+ * mapping is made several times; one repetition is
+ *
+ *	mmap()		timed, at a 2 MiB-aligned address, read-write
+ *	first read	of one byte in every page, timed
+ *	munmap()	timed, with every page the read mapped
+ *
+ * and the minor faults from the mmap() to the end of the read (so those of
+ * MAP_POPULATE too).  The repetitions interleave the mappings, so that a slow
+ * moment of the machine does not fall on one of them only; the results are
+ * the medians, per 4 KiB page whatever the pages behind it, as a table or CSV.
  */
+#define _GNU_SOURCE
 #include <errno.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "cli.h"
+#include "util.h"
 
-#define MAX_SIZES   32
-#define MAX_REPS    1000
-#define DEFAULT_MAX (256ULL << 20)
-#define BIG_SIZE    (64ULL << 20) /* above it, fewer repetitions */
-#define REPS	    5
-#define BIG_REPS    3
+#define HUGE_SIZE	   (2UL << 20) /* what a PMD maps on x86-64 */
+#define DEFAULT_MAX	   (256ULL << 20)
+#define MAX_SIZES	   32
+#define MAX_REPS	   1000
+#define REPS		   5
+#define THP_ENABLED	   "/sys/kernel/mm/transparent_hugepage/enabled"
+#define FAULT_AROUND_BYTES "/sys/kernel/debug/fault_around_bytes"
 
-struct bench_args {
-	uint64_t sizes[MAX_SIZES];
-	unsigned int nr_sizes;
-	unsigned int reps;	   /* 0: REPS, and BIG_REPS above BIG_SIZE */
-	const char *modes, *peers; /* comma-separated lists, or NULL */
-	const char *from;
-	bool csv, quiet;
+/*
+ * The kernel's own memory, each the peer of the modes it is naturally
+ * compared with: anon, private memory in 4 KiB pages, a fault each (like pfn
+ * mode; a first read maps the zero page); thp, the same in 2 MiB, a PMD per
+ * fault (like huge mode; a first read maps the huge zero page); memfd, shmem
+ * pages that exist already, shared, mapped lazily with fault-around (like
+ * fault mode) or with MAP_POPULATE (like the eager modes).  @advice goes to
+ * madvise() with the mmap(), timed with it; its failure is ignored (a kernel
+ * without THP has 4 KiB pages anyway).
+ */
+static const struct peer {
+	const char *name;
+	int flags;
+	int advice;
+	bool memfd;
+} peers[] = {
+	{ "anon", MAP_PRIVATE | MAP_ANONYMOUS, MADV_NOHUGEPAGE, false },
+	{ "thp", MAP_PRIVATE | MAP_ANONYMOUS, MADV_HUGEPAGE, false },
+	{ "memfd", MAP_SHARED, 0, true },
+	{ "memfd-pop", MAP_SHARED | MAP_POPULATE, 0, true },
 };
 
-static int add_size(struct bench_args *a, uint64_t size)
+/* A row of the modes' table the driver has, or a peer. */
+struct subject {
+	const char *name;
+	const struct mode_info *row; /* NULL for a peer */
+	const struct peer *peer;     /* NULL for a mode */
+	int fd;			     /* the device in the row's mode, or -1 */
+	bool set_around; /* fault_around=row->around for its mmap() */
+};
+
+enum { MMAP, READ, MUNMAP, FAULTS, NR_MEASURES };
+
+/* The medians of one subject at one size, or why there are none. */
+struct result {
+	bool ok;
+	char note[64];
+	double v[NR_MEASURES];
+};
+
+struct bench {
+	uint64_t sizes[MAX_SIZES];
+	unsigned int nr_sizes, reps;
+	const char *modes, *peers; /* comma-separated lists, or NULL for all */
+	const char *csv;	   /* "-": CSV, not the table, on stdout */
+	bool quiet;
+	struct subject subjects[2 * MAX_MODES + ARRAY_SIZE(peers)];
+	unsigned int nr;
+	struct result *results; /* [nr_sizes][nr] */
+	char around[8];		/* the fault_around parameter, or "" */
+	int memfd;		/* shared by the memfd peers */
+	size_t memfd_len;	/* bytes written into it */
+};
+
+static int add_size(struct bench *b, uint64_t size)
 {
 	if (!size)
 		return -EINVAL;
-	if (a->nr_sizes == MAX_SIZES)
+	if (b->nr_sizes == MAX_SIZES)
 		return -E2BIG;
-	a->sizes[a->nr_sizes++] = size;
+	b->sizes[b->nr_sizes++] = size;
 	return 0;
 }
 
-/* "FROM-TO[:FACTOR]": FROM, FROM * FACTOR, ... up to TO, by 4 by default. */
-static int parse_range(struct bench_args *a, char *s, char *dash)
+/* "4K,1M", "4K-256M" (by 4) or "4K-256M:2". */
+static int parse_sizes(struct bench *b, const char *arg)
 {
-	uint64_t from, to, factor = 4, size;
-	char *colon = strchr(dash, ':');
-	int ret;
-
-	*dash = '\0';
-	if (colon)
-		*colon = '\0';
-	ret = parse_size(s, &from);
-	if (!ret)
-		ret = parse_size(dash + 1, &to);
-	if (!ret && colon)
-		ret = parse_size(colon + 1, &factor);
-	if (ret)
-		return ret;
-	if (!from || from > to || factor < 2)
-		return -EINVAL;
-	for (size = from; size <= to && !ret; size *= factor) {
-		ret = add_size(a, size);
-		if (size > UINT64_MAX / factor)
-			break;
-	}
-	return ret;
-}
-
-/* "4K,64K,1M" or "4K-256M" or "4K-256M:2". */
-static int parse_sizes(struct bench_args *a, const char *arg)
-{
-	char *copy = strdup(arg), *item, *save, *dash;
-	uint64_t size;
+	char *list = strdupa(arg), *item, *save, *to_s, *factor_s;
+	uint64_t from, to, factor = 4;
 	int ret = 0;
 
-	if (!copy)
-		return -ENOMEM;
-	a->nr_sizes = 0;
-	for (item = strtok_r(copy, ",", &save); item && !ret;
+	b->nr_sizes = 0;
+	for (item = strtok_r(list, ",", &save); item && !ret;
 	     item = strtok_r(NULL, ",", &save)) {
-		dash = strchr(item, '-');
-		if (dash) {
-			ret = parse_range(a, item, dash);
-			continue;
-		}
-		ret = parse_size(item, &size);
-		if (!ret)
-			ret = add_size(a, size);
+		to_s = strchr(item, '-');
+		if (to_s)
+			*to_s++ = '\0';
+		factor_s = to_s ? strchr(to_s, ':') : NULL;
+		if (factor_s)
+			*factor_s++ = '\0';
+		ret = parse_size(item, &from);
+		to = from;
+		if (!ret && to_s)
+			ret = parse_size(to_s, &to);
+		if (!ret && factor_s)
+			ret = parse_size(factor_s, &factor);
+		if (!ret && (!from || from > to || factor < 2))
+			ret = -EINVAL;
+		for (; !ret && from <= to; from *= factor)
+			ret = add_size(b, from);
 	}
-	free(copy);
-	return ret ? ret : a->nr_sizes ? 0 : -EINVAL;
+	return ret ?: b->nr_sizes ? 0 : -EINVAL;
 }
 
-static int parse_reps(const char *arg, unsigned int *reps)
+static void parse_args(const struct command *cmd, int argc, char **argv,
+		       struct bench *b)
 {
+	static const struct option options[] = {
+		COMMON_LONG_OPTIONS,
+		{ "sizes", required_argument, NULL, 's' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "modes", required_argument, NULL, 'm' },
+		{ "peers", required_argument, NULL, 'p' },
+		{ "csv", optional_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
 	uint64_t n;
-	int ret = parse_size(arg, &n);
+	int opt, ret;
 
-	if (ret)
-		return ret;
-	if (!n || n > MAX_REPS)
-		return -ERANGE;
-	*reps = n;
-	return 0;
+	while ((opt = getopt_long(argc, argv,
+				  COMMON_SHORT_OPTIONS "s:r:m:p:c::q", options,
+				  NULL)) != -1) {
+		ret = 0;
+		switch (opt) {
+		case 's':
+			ret = parse_sizes(b, optarg);
+			break;
+		case 'r':
+			ret = parse_size(optarg, &n);
+			if (!ret && (!n || n > MAX_REPS))
+				ret = -ERANGE;
+			b->reps = n;
+			break;
+		case 'm':
+			b->modes = optarg;
+			break;
+		case 'p':
+			b->peers = optarg;
+			break;
+		case 'c':
+			b->csv = optarg ?: "-";
+			break;
+		case 'q':
+			b->quiet = true;
+			break;
+		default:
+			command_option(cmd, opt);
+		}
+		if (ret < 0)
+			die_bad_arg(cmd, options, opt, optarg, -ret);
+	}
+	command_no_args(cmd, argc, argv);
 }
 
 /* Is @name in the comma-separated @list?  A NULL list has every name. */
@@ -121,158 +191,195 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
-static void parse_args(const struct command *cmd, int argc, char **argv,
-		       struct bench_args *a)
-{
-	static const struct option options[] = {
-		COMMON_LONG_OPTIONS,
-		{ "sizes", required_argument, NULL, 's' },
-		{ "reps", required_argument, NULL, 'r' },
-		{ "modes", required_argument, NULL, 'm' },
-		{ "peers", required_argument, NULL, 'p' },
-		{ "csv", no_argument, NULL, 'c' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "from", required_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt, ret;
-
-	while ((opt = getopt_long(argc, argv,
-				  COMMON_SHORT_OPTIONS "s:r:m:p:cqF:", options,
-				  NULL)) != -1) {
-		ret = 0;
-		switch (opt) {
-		case 's':
-			ret = parse_sizes(a, optarg);
-			break;
-		case 'r':
-			ret = parse_reps(optarg, &a->reps);
-			break;
-		case 'm':
-			a->modes = optarg;
-			break;
-		case 'p':
-			a->peers = optarg;
-			break;
-		case 'c':
-			a->csv = true;
-			break;
-		case 'q':
-			a->quiet = true;
-			break;
-		case 'F':
-			a->from = optarg;
-			break;
-		default:
-			command_option(cmd, opt);
-		}
-		if (ret < 0)
-			die_bad_arg(cmd, options, opt, optarg, -ret);
-	}
-	command_no_args(cmd, argc, argv);
-}
-
-/* Powers of 4 from a page up to the buffer, and DEFAULT_MAX at most. */
-static void default_sizes(struct bench_args *a, uint64_t buffer)
-{
-	uint64_t size, max = buffer < DEFAULT_MAX ? buffer : DEFAULT_MAX;
-
-	for (size = page_size(); size <= max; size *= 4)
-		add_size(a, size);
-}
-
-/* The sizes asked for, rounded up to pages, or powers of 4 up to the buffer. */
-static void check_sizes(const struct command *cmd, struct bench_args *a,
-			uint64_t buffer)
-{
-	uint64_t page = page_size();
-	char buf[32];
-	unsigned int i;
-
-	if (!a->nr_sizes)
-		default_sizes(a, buffer);
-	for (i = 0; i < a->nr_sizes; i++) {
-		a->sizes[i] = (a->sizes[i] + page - 1) / page * page;
-		if (a->sizes[i] > buffer)
-			die_usage(cmd,
-				  "--sizes: %llu bytes: the buffer of %s has %s",
-				  (unsigned long long)a->sizes[i], device_path,
-				  format_size(buf, sizeof(buf), buffer));
-	}
-}
-
-/* Keep the subjects that --modes and --peers name, and close the others. */
-static unsigned int pick_subjects(const struct bench_args *a,
-				  struct bench_subject *s, unsigned int nr)
-{
-	unsigned int i, kept = 0;
-
-	for (i = 0; i < nr; i++) {
-		if (listed(s[i].peer ? a->peers : a->modes, s[i].name))
-			s[kept++] = s[i];
-		else if (s[i].fd >= 0)
-			close(s[i].fd);
-	}
-	return kept;
-}
-
-static void check_list(const struct command *cmd, const char *option,
-		       const char *list, const struct bench_subject *s,
-		       unsigned int nr, bool peers)
+/* Every name of --modes or --peers must be a subject of this run. */
+static void check_list(const struct command *cmd, const struct bench *b,
+		       const char *list, bool of_peers)
 {
 	char *copy, *item, *save;
 	unsigned int i;
 
 	if (!list || !strcmp(list, "none"))
 		return;
-	copy = strdup(list);
-	if (!copy)
-		die("out of memory");
+	copy = strdupa(list);
 	for (item = strtok_r(copy, ",", &save); item;
 	     item = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < nr; i++)
-			if (s[i].peer == peers && !strcmp(s[i].name, item))
+		for (i = 0; i < b->nr; i++)
+			if (!b->subjects[i].row == of_peers &&
+			    !strcmp(b->subjects[i].name, item))
 				break;
-		if (i == nr)
-			die_usage(cmd, "%s %s: %s", option, item,
-				  peers ? "no such peer" :
-					  "the driver has no such mode");
+		if (i == b->nr)
+			die_usage(cmd, "--%s %s: %s",
+				  of_peers ? "peers" : "modes", item,
+				  of_peers ? "no such peer" :
+					     "the driver has no such mode");
 	}
-	free(copy);
 }
 
-/* Prepare @s for @len bytes; false, with the reason in @r, if it cannot be. */
-static bool subject_start(struct bench_subject *s, size_t len,
-			  struct bench_result *r)
+/* A subject for row @m, with a file of its own in the row's mode. */
+static void add_mode(struct bench *b, const struct mode_info *m)
 {
+	struct subject *s = &b->subjects[b->nr++];
+	const struct mode_info *r;
+
+	/* Two rows of a mode at most, and room for the peers after them. */
+	if (b->nr > ARRAY_SIZE(b->subjects) - ARRAY_SIZE(peers))
+		die("too many rows of modes");
+	*s = (struct subject){ .name = m->variant, .row = m };
+	/* The mode has a row with fault-around and one without. */
+	for_each_mode_row(r)
+		s->set_around |= r->mode == m->mode && r->around;
+	s->fd = device_open();
+	if (device_set_mode(s->fd, m->mode))
+		die_err(EINVAL, "%s: mode %s", device_path, m->name);
+}
+
+/* Each row of the modes' table whose mode @dev has, then the peers. */
+static void add_subjects(struct bench *b, int dev)
+{
+	uint32_t present = modes_present(dev);
+	const struct mode_info *m;
+	unsigned int i;
+
+	for_each_mode_row(m)
+		if (present & (1u << m->mode))
+			add_mode(b, m);
+	for (i = 0; i < ARRAY_SIZE(peers); i++)
+		b->subjects[b->nr++] = (struct subject){ .name = peers[i].name,
+							 .peer = &peers[i],
+							 .fd = -1 };
+}
+
+/* Keep the subjects --modes and --peers name. */
+static void pick_subjects(struct bench *b)
+{
+	unsigned int i, kept = 0;
+	struct subject *s;
+
+	for (i = 0; i < b->nr; i++) {
+		s = &b->subjects[i];
+		if (listed(s->row ? b->modes : b->peers, s->name))
+			b->subjects[kept++] = *s;
+		else if (s->fd >= 0)
+			close(s->fd);
+	}
+	b->nr = kept;
+}
+
+/* THP's setting, the word in [brackets], or "none" without THP. */
+static const char *thp_setting(char *buf, size_t size)
+{
+	char *start, *end;
+
+	if (read_small_file(THP_ENABLED, buf, size))
+		return "none";
+	start = strchr(buf, '[');
+	end = start ? strchr(start, ']') : NULL;
+	if (!end)
+		return "?";
+	*end = '\0';
+	return start + 1;
+}
+
+/* The memfd has @len bytes written, so that its pages exist; 0 or -errno. */
+static int memfd_fill(struct bench *b, size_t len)
+{
+	static const char zeros[64 << 10];
+	size_t chunk;
+	ssize_t n;
+
+	if (b->memfd < 0)
+		b->memfd = memfd_create("mmapdemo-bench", MFD_CLOEXEC);
+	if (b->memfd < 0)
+		return -errno;
+	for (; b->memfd_len < len; b->memfd_len += n) {
+		chunk = len - b->memfd_len;
+		if (chunk > sizeof(zeros))
+			chunk = sizeof(zeros);
+		n = pwrite(b->memfd, zeros, chunk, b->memfd_len);
+		if (n <= 0)
+			return n ? -errno : -EIO;
+	}
+	return 0;
+}
+
+/* Whether @s can be measured at @len bytes; if not, why in @note. */
+static bool available(struct bench *b, const struct subject *s, size_t len,
+		      char *note, size_t size)
+{
+	char thp[64];
+	const char *setting;
 	int ret;
 
-	if (s->ops->unavailable &&
-	    s->ops->unavailable(s, len, r->note, sizeof(r->note)))
+	if (s->set_around && !b->around[0]) {
+		snprintf(note, size, "no fault_around parameter");
 		return false;
-	ret = s->ops->prepare ? s->ops->prepare(s, len) : 0;
+	}
+	if (s->peer && s->peer->advice == MADV_HUGEPAGE) {
+		setting = thp_setting(thp, sizeof(thp));
+		if (!strcmp(setting, "none") || !strcmp(setting, "never")) {
+			snprintf(note, size, "THP %s", setting);
+			return false;
+		}
+		if (len % HUGE_SIZE) {
+			snprintf(note, size, "not a multiple of 2 MiB");
+			return false;
+		}
+	}
+	ret = s->peer && s->peer->memfd ? memfd_fill(b, len) : 0;
 	if (ret)
-		snprintf(r->note, sizeof(r->note), "cannot prepare it: %s",
-			 strerror(-ret));
+		snprintf(note, size, "memfd: %s", strerror(-ret));
 	return !ret;
 }
 
-/* One repetition in ns per page, in the fields of a result. */
-static void sample_per_page(const struct bench_sample *s, size_t len,
-			    struct bench_result *r)
+/*
+ * One repetition of @s at @len bytes into @v, in ns and faults; false, with
+ * the reason in @note, if it fails.
+ */
+static bool sample(struct bench *b, const struct subject *s, size_t len,
+		   double *v, char *note, size_t size)
 {
-	double pages = len / page_size();
+	int flags = s->peer ? s->peer->flags : MAP_SHARED;
+	int fd = s->peer ? (s->peer->memfd ? b->memfd : -1) : s->fd;
+	uint64_t t[4];
+	void *hint, *p;
+	long faults;
+	int ret;
 
-	r->mmap_ns = s->mmap_ns / pages;
-	r->read_ns = s->read_ns / pages;
-	r->read_faults = s->read_faults / pages;
-	r->write_ns = s->write_ns / pages;
-	r->write_faults = s->write_faults / pages;
-	r->read_map_ns = (s->mmap_ns + s->read_ns) / pages;
-	r->write_map_ns = (s->write_mmap_ns + s->write_ns) / pages;
-	r->read_mbps = s->read_mbps;
-	r->write_mbps = s->write_mbps;
-	r->munmap_ns = s->munmap_ns / pages;
+	hint = reserve_aligned(len, HUGE_SIZE);
+	if (hint != MAP_FAILED) {
+		munmap(hint, len);
+		flags |= MAP_FIXED_NOREPLACE;
+	} else {
+		hint = NULL;
+	}
+	/* The driver reads the parameter at mmap() time. */
+	if (s->set_around) {
+		ret = write_param("fault_around", s->row->around ? "1" : "0");
+		if (ret) {
+			snprintf(note, size, "fault_around: %s",
+				 strerror(-ret));
+			return false;
+		}
+	}
+	faults = minor_faults();
+	t[0] = now_ns();
+	p = mmap(hint, len, PROT_READ | PROT_WRITE, flags, fd, 0);
+	if (p != MAP_FAILED && s->peer && s->peer->advice)
+		madvise(p, len, s->peer->advice);
+	t[1] = now_ns();
+	if (p == MAP_FAILED) {
+		snprintf(note, size, "mmap() fails with %s", errno_name(errno));
+		return false;
+	}
+	touch_pages(p, len);
+	t[2] = now_ns();
+	v[FAULTS] = minor_faults() - faults;
+	munmap(p, len);
+	t[3] = now_ns();
+	v[MMAP] = t[1] - t[0];
+	v[READ] = t[2] - t[1];
+	v[MUNMAP] = t[3] - t[2];
+	return true;
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -282,196 +389,230 @@ static int compare_doubles(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-#define FIELD(name) offsetof(struct bench_result, name)
-
-static const size_t measures[] = {
-	FIELD(mmap_ns),	     FIELD(read_ns),	  FIELD(read_faults),
-	FIELD(write_ns),     FIELD(write_faults), FIELD(read_map_ns),
-	FIELD(write_map_ns), FIELD(read_mbps),	  FIELD(write_mbps),
-	FIELD(munmap_ns),
-};
-
-#define MEASURE(r, offset) (*(double *)((char *)(r) + (offset)))
-
-/* Each measure of @r is the median of that measure over @reps. */
-static void medians(struct bench_result *r, const struct bench_result *reps,
-		    unsigned int nr)
+/* The median of @nr values, reordered, over @pages. */
+static double median(double *v, unsigned int nr, double pages)
 {
-	double v[MAX_REPS];
-	unsigned int i, m;
-
-	for (m = 0; m < ARRAY_SIZE(measures); m++) {
-		for (i = 0; i < nr; i++)
-			v[i] = MEASURE(&reps[i], measures[m]);
-		qsort(v, nr, sizeof(v[0]), compare_doubles);
-		MEASURE(r, measures[m]) =
-			nr % 2 ? v[nr / 2] : (v[nr / 2 - 1] + v[nr / 2]) / 2;
-	}
+	qsort(v, nr, sizeof(*v), compare_doubles);
+	return (nr % 2 ? v[nr / 2] : (v[nr / 2 - 1] + v[nr / 2]) / 2) / pages;
 }
 
-/* All the subjects at @len bytes, @reps times over, into @run. */
-static void measure_size(struct bench_run *run, struct bench_subject *subjects,
-			 unsigned int nr, size_t len, unsigned int reps)
+/* Every subject at @len bytes, b->reps times over, into @r[]. */
+static void measure_size(struct bench *b, size_t len, struct result *r)
 {
-	struct bench_result *per_rep, *r = NULL;
-	struct bench_sample sample;
-	bool ok[BENCH_SUBJECTS];
-	unsigned int i, rep;
-	int ret;
+	double *v, col[MAX_REPS], pages = len / page_size();
+	size_t stride = (size_t)b->reps * NR_MEASURES; /* of a subject in v */
+	unsigned int i, rep, m;
 
-	per_rep = calloc((size_t)nr * reps, sizeof(*per_rep));
-	if (!per_rep)
+	v = calloc(b->nr * stride, sizeof(*v));
+	if (!v)
 		die("out of memory");
-	for (i = 0; i < nr; i++) {
-		r = bench_run_add(run);
-		r->size = len;
-		r->peer = subjects[i].peer;
-		memcpy(r->name, subjects[i].name, sizeof(r->name));
-		ok[i] = subject_start(&subjects[i], len, r);
-	}
-	r -= nr - 1; /* the first result of this size */
-
-	for (rep = 0; rep < reps; rep++) {
-		for (i = 0; i < nr; i++) {
-			if (!ok[i])
-				continue;
-			ret = bench_sample(&subjects[i], len, &sample);
-			if (ret) {
-				ok[i] = false;
-				snprintf(r[i].note, sizeof(r[i].note),
-					 "mmap() fails with %s",
-					 errno_name(-ret));
-				continue;
-			}
-			sample_per_page(&sample, len, &per_rep[i * reps + rep]);
+	for (i = 0; i < b->nr; i++)
+		r[i].ok = available(b, &b->subjects[i], len, r[i].note,
+				    sizeof(r[i].note));
+	for (rep = 0; rep < b->reps; rep++)
+		for (i = 0; i < b->nr; i++)
+			r[i].ok = r[i].ok &&
+				  sample(b, &b->subjects[i], len,
+					 v + i * stride + rep * NR_MEASURES,
+					 r[i].note, sizeof(r[i].note));
+	for (i = 0; i < b->nr; i++) {
+		for (m = 0; r[i].ok && m < NR_MEASURES; m++) {
+			for (rep = 0; rep < b->reps; rep++)
+				col[rep] =
+					v[i * stride + rep * NR_MEASURES + m];
+			r[i].v[m] = median(col, b->reps, pages);
 		}
 	}
-
-	for (i = 0; i < nr; i++) {
-		r[i].ok = ok[i];
-		if (!ok[i])
-			continue;
-		r[i].reps = reps;
-		medians(&r[i], &per_rep[i * reps], reps);
-	}
-	free(per_rep);
+	free(v);
 }
 
 /*
- * One page of each subject, untimed: the first call of each path faults in
- * the tool's own code and data, faults that the first repetition would
- * otherwise count as the mapping's.
+ * One page of each subject first, untimed: the first call of each path
+ * faults in the tool's own code and data, faults that the first repetition
+ * would otherwise count as the mapping's.
  */
-static void warm_up(struct bench_subject *subjects, unsigned int nr)
+static void warm_up(struct bench *b)
 {
-	struct bench_sample sample;
-	struct bench_result r;
+	double v[NR_MEASURES];
+	char note[64];
 	unsigned int i;
 
-	for (i = 0; i < nr; i++)
-		if (subject_start(&subjects[i], page_size(), &r))
-			bench_sample(&subjects[i], page_size(), &sample);
+	for (i = 0; i < b->nr; i++)
+		if (available(b, &b->subjects[i], page_size(), note,
+			      sizeof(note)))
+			sample(b, &b->subjects[i], page_size(), v, note,
+			       sizeof(note));
 }
 
-static unsigned int reps_for(const struct bench_args *a, uint64_t size)
+/* The sizes asked for, in pages, or powers of 4 up to the buffer. */
+static void check_sizes(const struct command *cmd, struct bench *b,
+			uint64_t buffer)
 {
-	if (a->reps)
-		return a->reps;
-	return size > BIG_SIZE ? BIG_REPS : REPS;
+	uint64_t page = page_size(), size;
+	unsigned int i;
+	char buf[32];
+
+	if (!b->nr_sizes)
+		for (size = page; size <= buffer && size <= DEFAULT_MAX;
+		     size *= 4)
+			add_size(b, size);
+	for (i = 0; i < b->nr_sizes; i++) {
+		b->sizes[i] = (b->sizes[i] + page - 1) / page * page;
+		if (b->sizes[i] > buffer)
+			die_usage(cmd,
+				  "--sizes: %llu bytes: the buffer of %s has %s",
+				  (unsigned long long)b->sizes[i], device_path,
+				  format_size(buf, sizeof(buf), buffer));
+	}
 }
 
-/* The "# " lines of the CSV: when, where, and how the run was made. */
-static void describe_run(struct bench_run *run, const struct bench_args *a,
-			 const struct mmapdemo_info *info)
+static void measure(const struct command *cmd, struct bench *b)
 {
-	char date[32], size[32], reps[64];
-	struct utsname u;
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
-	if (uname(&u))
-		die("uname");
-	snprintf(run->about[run->nr_about++], sizeof(run->about[0]),
-		 "mmapdemo bench, %s, Linux %s %s", date, u.release, u.machine);
-	bench_describe_kernel(run->about[run->nr_about++],
-			      sizeof(run->about[0]));
-	if (a->reps)
-		snprintf(reps, sizeof(reps), "%u repetitions", a->reps);
-	else
-		snprintf(reps, sizeof(reps), "%u repetitions (%u above 64 MiB)",
-			 REPS, BIG_REPS);
-	snprintf(run->about[run->nr_about++], sizeof(run->about[0]),
-		 "buffer %s in %u chunks; medians of %s",
-		 format_size(size, sizeof(size), info->size), info->chunks,
-		 reps);
-}
-
-static void bench_measure(const struct command *cmd, struct bench_args *a,
-			  struct bench_run *run)
-{
-	struct bench_subject subjects[BENCH_SUBJECTS];
 	struct mmapdemo_info info;
-	unsigned int nr, i, reps;
-	char size[32];
+	unsigned int i;
+	char buf[32];
 	uint64_t t;
 	int dev;
 
 	dev = device_open();
 	device_info(dev, &info);
-	check_sizes(cmd, a, info.size);
-	nr = bench_subjects(dev, subjects);
-	check_list(cmd, "--modes", a->modes, subjects, nr, false);
-	check_list(cmd, "--peers", a->peers, subjects, nr, true);
-	nr = pick_subjects(a, subjects, nr);
-	describe_run(run, a, &info);
-
-	warm_up(subjects, nr);
-	for (i = 0; i < a->nr_sizes; i++) {
-		reps = reps_for(a, a->sizes[i]);
-		t = now_ns();
-		measure_size(run, subjects, nr, a->sizes[i], reps);
-		if (a->quiet)
-			continue;
-		fprintf(stderr,
-			"mmapdemo bench: %s, %u mappings, %u repetitions: %.1f s\n",
-			format_size(size, sizeof(size), a->sizes[i]), nr, reps,
-			(now_ns() - t) / 1e9);
-	}
-	bench_subjects_close(subjects, nr);
+	check_sizes(cmd, b, info.size);
+	add_subjects(b, dev);
 	close(dev);
+	check_list(cmd, b, b->modes, false);
+	check_list(cmd, b, b->peers, true);
+	pick_subjects(b);
+	b->results = calloc((size_t)b->nr_sizes * b->nr, sizeof(*b->results));
+	if (!b->results)
+		die("out of memory");
+	if (read_param("fault_around", b->around, sizeof(b->around)))
+		b->around[0] = '\0';
+
+	warm_up(b);
+	for (i = 0; i < b->nr_sizes; i++) {
+		t = now_ns();
+		measure_size(b, b->sizes[i], &b->results[i * b->nr]);
+		if (!b->quiet)
+			fprintf(stderr,
+				"mmapdemo bench: %s, %u mappings: %.1f s\n",
+				format_size(buf, sizeof(buf), b->sizes[i]),
+				b->nr, (now_ns() - t) / 1e9);
+	}
+	if (b->around[0])
+		write_param("fault_around", b->around);
+	for (i = 0; i < b->nr; i++)
+		if (b->subjects[i].fd >= 0)
+			close(b->subjects[i].fd);
+	if (b->memfd >= 0)
+		close(b->memfd);
 }
 
-static void bench_load(const char *path, struct bench_run *run)
+/* A field of CSV, quoted (RFC 4180) if it has to be. */
+static void csv_field(FILE *f, const char *s)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	char why[160];
-	int ret;
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
 
-	if (!f)
-		die("%s", path);
-	ret = bench_csv_read(f, run, why, sizeof(why));
-	if (ret)
-		die_err(0, "%s: %s", path, why);
-	if (f != stdin)
-		fclose(f);
+/* A header, then a row per size and subject; n/a rows have no numbers. */
+static void print_csv(FILE *f, const struct bench *b)
+{
+	const struct result *r = b->results;
+	unsigned int i, j, m;
+
+	fprintf(f,
+		"size,pages,kind,name,status,reps,mmap_ns_per_page,"
+		"read_ns_per_page,munmap_ns_per_page,faults_per_page,note\n");
+	for (i = 0; i < b->nr_sizes; i++) {
+		for (j = 0; j < b->nr; j++, r++) {
+			fprintf(f, "%llu,%llu,%s,%s,%s,%u",
+				(unsigned long long)b->sizes[i],
+				(unsigned long long)(b->sizes[i] / page_size()),
+				b->subjects[j].row ? "mode" : "peer",
+				b->subjects[j].name, r->ok ? "ok" : "n/a",
+				r->ok ? b->reps : 0);
+			for (m = 0; m < NR_MEASURES; m++) {
+				fputc(',', f);
+				if (r->ok)
+					fprintf(f, "%.*f", m == FAULTS ? 6 : 2,
+						r->v[m]);
+			}
+			fputc(',', f);
+			csv_field(f, r->note);
+			fputc('\n', f);
+		}
+	}
+}
+
+/* At most 9 characters, with the precision that makes sense there. */
+static void print_num(FILE *f, double v)
+{
+	fprintf(f, v >= 99.95 ? " %9.0f" : v >= 9.995 ? " %9.1f" : " %9.2f", v);
+}
+
+static void print_table(FILE *f, const struct bench *b)
+{
+	const struct result *r = b->results;
+	char buf[32], thp[64], around[32] = "?";
+	unsigned int i, j;
+	struct utsname u;
+
+	if (uname(&u))
+		die("uname");
+	read_small_file(FAULT_AROUND_BYTES, around, sizeof(around));
+	around[strcspn(around, "\n")] = '\0';
+	fprintf(f, "Linux %s %s, THP %s, fault_around_bytes %s\n", u.release,
+		u.machine, thp_setting(thp, sizeof(thp)), around);
+	fprintf(f, "medians of %u repetition%s, per 4 KiB page\n", b->reps,
+		b->reps == 1 ? "" : "s");
+	for (i = 0; i < b->nr_sizes; i++) {
+		fprintf(f, "\n%-8s %-12s %9s %9s %9s %9s\n",
+			format_size(buf, sizeof(buf), b->sizes[i]), "mapping",
+			"mmap ns", "read ns", "munmap ns", "faults");
+		for (j = 0; j < b->nr; j++, r++) {
+			fprintf(f, "%-8s %-12s", "", b->subjects[j].name);
+			if (!r->ok) {
+				fprintf(f, " n/a: %s\n", r->note);
+				continue;
+			}
+			print_num(f, r->v[MMAP]);
+			print_num(f, r->v[READ]);
+			print_num(f, r->v[MUNMAP]);
+			if (r->v[FAULTS])
+				fprintf(f, " %9.4f\n", r->v[FAULTS]);
+			else
+				fprintf(f, " %9s\n", "0");
+		}
+	}
 }
 
 int cmd_bench(const struct command *cmd, int argc, char **argv)
 {
-	struct bench_args a = { 0 };
-	struct bench_run run = { 0 };
+	struct bench b = { .reps = REPS, .memfd = -1 };
+	FILE *f = stdout;
 
-	parse_args(cmd, argc, argv, &a);
-	if (a.from)
-		bench_load(a.from, &run);
-	else
-		bench_measure(cmd, &a, &run);
-	if (a.csv)
-		bench_csv_write(stdout, &run);
-	else
-		bench_print_table(stdout, &run);
-	bench_run_free(&run);
+	parse_args(cmd, argc, argv, &b);
+	if (b.csv && strcmp(b.csv, "-")) {
+		f = fopen(b.csv, "we");
+		if (!f)
+			die("%s", b.csv);
+	}
+	measure(cmd, &b);
+	if (b.csv)
+		print_csv(f, &b);
+	if (f != stdout && fclose(f))
+		die("%s", b.csv);
+	if (!b.csv || f != stdout)
+		print_table(stdout, &b);
+	free(b.results);
 	return 0;
 }
