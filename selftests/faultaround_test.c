@@ -2,23 +2,14 @@
 /*
  * fault mode's fault-around: a read fault maps the window of pages around it
  * (fault_around_bytes, cut to the VMA and to its page table), the
- * fault_around parameter turns that off for new mappings, and write faults
- * never fault around.  Also which lock the core holds when it calls the
- * driver's ->fault: with ->map_pages present, only the VMA's own lock (6.4
- * and later); without, the core gives up on that lock and retries the
- * fault under mmap_lock.
+ * fault_around parameter turns that off for new mappings, write faults
+ * never fault around, and a private mapping's fault-around pages are still
+ * copied on write.  Also which lock the core holds when it calls the
+ * driver's ->fault: with ->map_pages present, only the VMA's own lock (on a
+ * kernel with per-VMA locks); without, the core gives up on that lock and
+ * retries the fault under mmap_lock.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include "kselftest_harness.h"
-#include "helpers.h"
+#include "mmapdemo_test.h"
 
 #define NPAGES	256
 
@@ -37,10 +28,7 @@ FIXTURE_SETUP(around)
 
 	self->page = page_size();
 	self->pmd = pmd_pages() * self->page;
-	self->fault_around[0] = '\0';
-	self->fd = open(DEVICE, O_RDWR);
-	if (self->fd < 0)
-		SKIP(return, DEVICE ": %s (is mmapdemo.ko loaded?)", strerror(errno));
+	self->fd = OPEN_OR_SKIP(O_RDWR);
 	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_SET_MODE, &mode));
 	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_INFO, &info));
 	ASSERT_LE(NPAGES, info.pages);
@@ -79,23 +67,13 @@ static unsigned char *map_fresh(FIXTURE_DATA(around) *self, bool on,
 	area = reserve_aligned(self->pmd, self->pmd);
 	if (area == MAP_FAILED)
 		return area;
-	return mmap(area + shift * self->page, nr * self->page,
-		    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, self->fd, 0);
+	return map_at(self->fd, area + shift * self->page, nr * self->page, 0);
 }
 
 static void unmap_fresh(FIXTURE_DATA(around) *self, unsigned char *p,
 			unsigned long shift)
 {
 	munmap(p - shift * self->page, self->pmd);
-}
-
-static long read_faults(FIXTURE_DATA(around) *self, const unsigned char *p,
-			unsigned long nr)
-{
-	long before = minor_faults();
-
-	touch_pages(p, nr * self->page);
-	return minor_faults() - before;
 }
 
 /*
@@ -112,24 +90,10 @@ TEST_F(around, read_fault_maps_the_window)
 	snapshot(self);
 	p = map_fresh(self, true, NPAGES, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ((long)expect, read_faults(self, p, NPAGES));
+	EXPECT_EQ((long)expect, read_faults(p, NPAGES * self->page));
 	EXPECT_EQ(1, GREW(faults));
 	EXPECT_EQ(NPAGES - 1, GREW(around_pages));
 	EXPECT_EQ(NPAGES, pages_present(p, NPAGES));
-	unmap_fresh(self, p, 0);
-}
-
-/* fault_around=0: one fault, and one call of ->fault, per page. */
-TEST_F(around, parameter_off_faults_every_page)
-{
-	unsigned char *p;
-
-	snapshot(self);
-	p = map_fresh(self, false, NPAGES, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(NPAGES, read_faults(self, p, NPAGES));
-	EXPECT_EQ(NPAGES, GREW(faults));
-	EXPECT_EQ(0, GREW(around_pages));
 	unmap_fresh(self, p, 0);
 }
 
@@ -150,10 +114,10 @@ TEST_F(around, window_stays_inside_the_vma)
 	p = map_fresh(self, true, nr, shift);
 	ASSERT_NE(MAP_FAILED, p);
 	/* Page 0 alone (new page table), then pages 1 to w - 1 at once. */
-	EXPECT_EQ(2, read_faults(self, p, w));
+	EXPECT_EQ(2, read_faults(p, w * self->page));
 	EXPECT_EQ((long)w, pages_present(p, nr));
 	/* The aligned window that page w is in, then the cut one after it. */
-	EXPECT_EQ(2, read_faults(self, p + w * self->page, w));
+	EXPECT_EQ(2, read_faults(p + w * self->page, w * self->page));
 	EXPECT_EQ((long)nr, pages_present(p, nr));
 	/* The model the tests of every mode use (read_fault_range()). */
 	read_fault_range(&m, p, 0, nr, &min, &max);
@@ -162,9 +126,18 @@ TEST_F(around, window_stays_inside_the_vma)
 	unmap_fresh(self, p, shift);
 }
 
-/* Write faults go to ->fault page by page: fault-around is for reads. */
-TEST_F(around, write_faults_do_not_fault_around)
+/*
+ * Write faults go to ->fault page by page: fault-around is for reads.  So do
+ * reads with fault_around=0.  A fault the core first tries under the
+ * per-VMA lock calls ->fault there only if the VMA has ->map_pages; without
+ * it, the core drops that lock and retries the fault under mmap_lock
+ * (vmf_can_call_fault()).  So with fault_around=1 every ->fault runs under
+ * the VMA lock, with 0 none does.  A kernel without per-VMA locks never does.
+ */
+TEST_F(around, fault_runs_under_the_vma_lock_only_with_map_pages)
 {
+	bool vma_locks = kernel_has_per_vma_locks();
+	size_t len = NPAGES * self->page;
 	unsigned char *p;
 	long before;
 
@@ -172,42 +145,23 @@ TEST_F(around, write_faults_do_not_fault_around)
 	p = map_fresh(self, true, NPAGES, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	before = minor_faults();
-	fill_pattern(p, NPAGES * self->page, 0, 60);
+	fill_pattern(p, len, 0, 60);
 	EXPECT_EQ(NPAGES, minor_faults() - before);
 	EXPECT_EQ(NPAGES, GREW(faults));
 	EXPECT_EQ(0, GREW(around_pages));
-	EXPECT_EQ(0, read_check_pattern(self->fd, 0, NPAGES * self->page, 60));
-	unmap_fresh(self, p, 0);
-}
-
-/*
- * A fault the core first tries under the per-VMA lock calls ->fault there
- * only if the VMA has ->map_pages; without it, the core drops that lock and
- * retries the fault under mmap_lock (vmf_can_call_fault()).  So with
- * fault_around=1 every ->fault runs under the VMA lock, with 0 none does.
- * Before 6.4 there was no per-VMA lock: none ever does.
- */
-TEST_F(around, fault_runs_under_the_vma_lock_only_with_map_pages)
-{
-	bool vma_locks = kernel_has_per_vma_locks();
-	unsigned char *p;
-
-	snapshot(self);
-	p = map_fresh(self, true, NPAGES, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pattern(p, NPAGES * self->page, 0, 61);
-	EXPECT_EQ(NPAGES, GREW(faults));
 	EXPECT_EQ(vma_locks ? NPAGES : 0, GREW(vma_lock_faults));
+	EXPECT_EQ(0, read_check_pattern(self->fd, 0, len, 60));
 	unmap_fresh(self, p, 0);
 
 	snapshot(self);
 	p = map_fresh(self, false, NPAGES, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	fill_pattern(p, NPAGES * self->page, 0, 62);
+	EXPECT_EQ(NPAGES, read_faults(p, len));
 	EXPECT_EQ(NPAGES, GREW(faults));
+	EXPECT_EQ(0, GREW(around_pages));
 	EXPECT_EQ(0, GREW(vma_lock_faults));
 	unmap_fresh(self, p, 0);
-	TH_LOG("per-VMA locks: %s", vma_locks ? "yes" : "no (before 6.4)");
+	TH_LOG("per-VMA locks: %s", vma_locks ? "yes" : "no");
 }
 
 /*

@@ -1,31 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What only huge mode does: one fault maps 2 MiB with a PMD where the
- * mapping and the buffer allow it, and the core splits such a PMD, never
- * losing data or memory, when a mapping is cut (munmap(), mprotect()) or
- * moved (mremap()).  On a kernel that cannot map a PFN with a PMD (6.1),
- * every such test is skipped, saying so, and one test checks that huge mode
- * falls back to 4 KiB pages there.
+ * mapping and the buffer allow it, at an address the driver picks for
+ * that; 4 KiB pages where they do not (an offset or address off 2 MiB,
+ * MADV_NOHUGEPAGE); the core splits such a PMD, never losing data or
+ * memory, when a mapping is cut (munmap(), mprotect()) or moved (mremap()),
+ * and copies it on fork(); GUP refuses it, /proc/self/mem reads it.
+ *
+ * Where the process cannot get PMDs - a kernel that cannot map a PFN with
+ * one, or transparent huge pages disabled for the process - each test that
+ * needs them is skipped, saying why (no_pmds()), and one test checks that
+ * huge mode maps 4 KiB pages instead.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "kselftest_harness.h"
-#include "helpers.h"
-
-#ifndef MADV_NOHUGEPAGE
-#define MADV_NOHUGEPAGE	15
-#endif
+#include "mmapdemo_test.h"
 
 FIXTURE(huge) {
 	int fd;
@@ -34,15 +26,21 @@ FIXTURE(huge) {
 	struct mmapdemo_stats before;
 };
 
-/* Skip unless huge mode can map the first @n PMDs of the buffer. */
+/* Skip unless huge mode can map the first @n PMDs of the buffer for us. */
 #define NEED_PMDS(n) do {						\
-	if (!self->info.huge_pages)					\
-		SKIP(return, "this kernel cannot map a PFN with a PMD "	\
-		     "(no CONFIG_ARCH_SUPPORTS_PMD_PFNMAP): huge mode "	\
-		     "maps 4 KiB pages");				\
-	if (self->info.huge_pages * self->page < (n) * self->pmd)	\
-		SKIP(return, "the buffer has %u pages in 2 MiB chunks, "\
-		     "the test needs %d PMDs", self->info.huge_pages, (n));\
+	const char *__why = no_pmds(&self->info, (n));			\
+									\
+	if (__why)							\
+		SKIP(return, "%s", __why);				\
+} while (0)
+
+/* Reading the fresh mapping @p of @len bytes takes a 4 KiB fault a page. */
+#define EXPECT_4K_FAULTS(p, len) do {					\
+	long __pages = (len) / self->page;				\
+									\
+	EXPECT_EQ(__pages, read_faults(p, len));			\
+	EXPECT_EQ(__pages, GREW(faults));				\
+	EXPECT_EQ(0, GREW(huge_faults));				\
 } while (0)
 
 FIXTURE_SETUP(huge)
@@ -51,9 +49,7 @@ FIXTURE_SETUP(huge)
 
 	self->page = page_size();
 	self->pmd = pmd_pages() * self->page;
-	self->fd = open(DEVICE, O_RDWR);
-	if (self->fd < 0)
-		SKIP(return, DEVICE ": %s (is mmapdemo.ko loaded?)", strerror(errno));
+	self->fd = OPEN_OR_SKIP(O_RDWR);
 	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_SET_MODE, &mode));
 	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_INFO, &self->info));
 	ASSERT_EQ(0, device_stats(self->fd, &self->before));
@@ -65,22 +61,6 @@ FIXTURE_TEARDOWN(huge)
 		close(self->fd);
 }
 
-static unsigned char *map_at(FIXTURE_DATA(huge) *self, void *addr, size_t len,
-			     off_t off)
-{
-	return mmap(addr, len, PROT_READ | PROT_WRITE,
-		    MAP_SHARED | (addr ? MAP_FIXED : 0), self->fd, off);
-}
-
-/* Read each page once; return the minor faults it took. */
-static long read_faults(const unsigned char *p, size_t len)
-{
-	long before = minor_faults();
-
-	touch_pages(p, len);
-	return minor_faults() - before;
-}
-
 /*
  * The driver places the mapping at an address that agrees with its offset
  * modulo 2 MiB, when it covers a whole 2 MiB of the buffer.
@@ -90,7 +70,7 @@ TEST_F(huge, mapping_address_agrees_with_offset)
 	unsigned char *p;
 
 	NEED_PMDS(2);
-	p = map_at(self, NULL, self->pmd, 0);
+	p = map_at(self->fd, NULL, self->pmd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(0, (uintptr_t)p % self->pmd) TH_LOG("%p", p);
 	munmap(p, self->pmd);
@@ -100,43 +80,33 @@ TEST_F(huge, mapping_address_agrees_with_offset)
 	 * 4 KiB past a 2 MiB boundary.  A shorter mapping covers no whole
 	 * 2 MiB of the buffer and is placed as any other.
 	 */
-	p = map_at(self, NULL, 2 * self->pmd - self->page, self->page);
+	p = map_at(self->fd, NULL, 2 * self->pmd - self->page, self->page);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(self->page, (uintptr_t)p % self->pmd) TH_LOG("%p", p);
 	munmap(p, 2 * self->pmd - self->page);
 }
 
-/* One minor fault, one PMD and no 4 KiB fault per 2 MiB; data intact. */
+/*
+ * One minor fault, one PMD and no 4 KiB fault per 2 MiB, over every whole
+ * 2 MiB of the buffer; data intact both ways.
+ */
 TEST_F(huge, one_fault_maps_2mib)
 {
-	size_t len = self->pmd;
+	size_t len = (size_t)self->info.huge_pages * self->page;
+	long pmds = len / self->pmd;
 	unsigned char *p;
 
 	NEED_PMDS(1);
 	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 50));
-	p = map_at(self, NULL, len, 0);
+	p = map_at(self->fd, NULL, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(1, read_faults(p, len));
-	EXPECT_EQ(1, GREW(huge_faults));
+	EXPECT_EQ(pmds, read_faults(p, len));
+	EXPECT_EQ(pmds, GREW(huge_faults));
+	EXPECT_EQ(0, GREW(huge_fallbacks));
 	EXPECT_EQ(0, GREW(faults));
 	EXPECT_EQ(len, check_pattern(p, len, 0, 50));
 	fill_pattern(p, len, 0, 51);
 	EXPECT_EQ(0, read_check_pattern(self->fd, 0, len, 51));
-	munmap(p, len);
-}
-
-/* Every whole 2 MiB of the buffer, and a PMD-sized fault's trace event. */
-TEST_F(huge, whole_buffer_takes_a_fault_per_pmd)
-{
-	size_t len = (size_t)self->info.huge_pages * self->page;
-	unsigned char *p;
-
-	NEED_PMDS(1);
-	p = map_at(self, NULL, len, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ((long)(len / self->pmd), read_faults(p, len));
-	EXPECT_EQ((long)(len / self->pmd), GREW(huge_faults));
-	EXPECT_EQ(0, GREW(huge_fallbacks));
 	munmap(p, len);
 }
 
@@ -153,12 +123,10 @@ TEST_F(huge, misaligned_offset_falls_back_to_4k)
 	NEED_PMDS(2);
 	area = reserve_aligned(len, self->pmd);
 	ASSERT_NE(MAP_FAILED, area);
-	p = map_at(self, area, len, self->page);
+	p = map_at(self->fd, area, len, self->page);
 	ASSERT_EQ(area, p);
-	EXPECT_EQ((long)(len / self->page), read_faults(p, len));
-	EXPECT_EQ(0, GREW(huge_faults));
+	EXPECT_4K_FAULTS(p, len);
 	EXPECT_LE(1, GREW(huge_fallbacks));
-	EXPECT_EQ((long)(len / self->page), GREW(faults));
 	munmap(p, len);
 }
 
@@ -172,10 +140,9 @@ TEST_F(huge, misaligned_address_falls_back_to_4k)
 	area = reserve_aligned(len + self->pmd, self->pmd);
 	ASSERT_NE(MAP_FAILED, area);
 	ASSERT_EQ(0, munmap(area, len + self->pmd));
-	p = map_at(self, area + self->page, len, 0);
+	p = map_at(self->fd, area + self->page, len, 0);
 	ASSERT_EQ(area + self->page, p);
-	EXPECT_EQ((long)(len / self->page), read_faults(p, len));
-	EXPECT_EQ(0, GREW(huge_faults));
+	EXPECT_4K_FAULTS(p, len);
 	munmap(p, len);
 }
 
@@ -192,7 +159,7 @@ TEST_F(huge, munmap_of_one_page_splits_the_pmd)
 
 	NEED_PMDS(2);
 	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 52));
-	p = map_at(self, NULL, len, 0);
+	p = map_at(self->fd, NULL, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(2, read_faults(p, len));
 	ASSERT_EQ(0, munmap(p + 5 * page, page));
@@ -224,7 +191,7 @@ TEST_F(huge, mprotect_of_part_splits_of_all_keeps_the_pmd)
 	unsigned char *p;
 
 	NEED_PMDS(2);
-	p = map_at(self, NULL, len, 0);
+	p = map_at(self->fd, NULL, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(2, read_faults(p, len));
 	ASSERT_EQ(0, mprotect(p + page, page, PROT_READ));
@@ -257,7 +224,7 @@ TEST_F(huge, mremap_moves_or_splits_the_pmd)
 
 	NEED_PMDS(1);
 	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 54));
-	p = map_at(self, NULL, len, 0);
+	p = map_at(self->fd, NULL, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(1, read_faults(p, len));
 
@@ -279,6 +246,15 @@ TEST_F(huge, mremap_moves_or_splits_the_pmd)
 	EXPECT_EQ(0, GREW(live_vmas));
 }
 
+/* In a child: check the first 2 MiB of the buffer at @p, abort() if wrong. */
+static void check_first_pmd(void *p)
+{
+	size_t len = pmd_pages() * page_size();
+
+	if (check_pattern(p, len, 0, 55) != len)
+		abort();
+}
+
 /*
  * fork() copies the PMD (copy_huge_pmd() of a special one): the child reads
  * the 2 MiB without calling into the driver.
@@ -287,20 +263,13 @@ TEST_F(huge, fork_child_inherits_the_pmd)
 {
 	size_t len = self->pmd;
 	unsigned char *p;
-	int status;
-	pid_t pid;
 
 	NEED_PMDS(1);
 	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 55));
-	p = map_at(self, NULL, len, 0);
+	p = map_at(self->fd, NULL, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(1, read_faults(p, len));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(check_pattern(p, len, 0, 55) != len);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(0, child_signal(check_first_pmd, p));
 	EXPECT_EQ(1, GREW(huge_faults));
 	EXPECT_EQ(0, GREW(huge_fallbacks));
 	EXPECT_EQ(0, GREW(faults));
@@ -310,7 +279,8 @@ TEST_F(huge, fork_child_inherits_the_pmd)
 /*
  * A PMD that maps a PFN is special (pmd_special()): GUP-fast skips it and
  * slow GUP refuses the VM_PFNMAP VMA, so vmsplice() and process_vm_readv()
- * fail as for 4 KiB PFN maps.  /proc/self/mem goes through ->access.
+ * fail as for 4 KiB PFN maps (semantics_test).  /proc/self/mem goes
+ * through ->access.
  */
 TEST_F(huge, gup_refuses_the_pmd_proc_mem_does_not)
 {
@@ -321,20 +291,18 @@ TEST_F(huge, gup_refuses_the_pmd_proc_mem_does_not)
 
 	NEED_PMDS(1);
 	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 56));
-	p = map_at(self, NULL, len, 0);
+	p = map_at(self->fd, NULL, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(1, read_faults(p, len));
 
 	ASSERT_EQ(0, pipe(pipefd));
 	iov = (struct iovec){ p + self->page, self->page };
 	EXPECT_EQ(-1, vmsplice(pipefd[1], &iov, 1, SPLICE_F_NONBLOCK));
-	EXPECT_EQ(EFAULT, errno);
 	close(pipefd[0]);
 	close(pipefd[1]);
 
 	local = (struct iovec){ buf, sizeof(buf) };
 	EXPECT_EQ(-1, process_vm_readv(getpid(), &local, 1, &iov, 1, 0));
-	EXPECT_EQ(EFAULT, errno);
 
 	mem = open("/proc/self/mem", O_RDONLY);
 	ASSERT_LE(0, mem);
@@ -352,16 +320,15 @@ TEST_F(huge, madvise_nohugepage_maps_4k)
 	unsigned char *p;
 
 	NEED_PMDS(1);
-	p = map_at(self, NULL, len, 0);
+	p = map_at(self->fd, NULL, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, madvise(p, len, MADV_NOHUGEPAGE));
-	EXPECT_EQ((long)(len / self->page), read_faults(p, len));
-	EXPECT_EQ(0, GREW(huge_faults));
+	EXPECT_4K_FAULTS(p, len);
 	munmap(p, len);
 }
 
 /*
- * Where the kernel cannot map a PFN with a PMD, huge mode is pfn mode: a
+ * Where the process cannot get PMDs (no_pmds()), huge mode is pfn mode: a
  * mapping that would take PMDs elsewhere takes a 4 KiB fault per page.
  */
 TEST_F(huge, without_pmd_support_falls_back_to_4k)
@@ -369,16 +336,14 @@ TEST_F(huge, without_pmd_support_falls_back_to_4k)
 	size_t len = 2 * self->pmd < self->info.size ? 2 * self->pmd : self->info.size;
 	unsigned char *area, *p;
 
-	if (self->info.huge_pages)
-		SKIP(return, "this kernel maps PFNs with PMDs (%u pages)",
+	if (!no_pmds(&self->info, 1))
+		SKIP(return, "this process gets PMDs (%u pages by PMD)",
 		     self->info.huge_pages);
 	area = reserve_aligned(len, self->pmd);
 	ASSERT_NE(MAP_FAILED, area);
-	p = map_at(self, area, len, 0);
+	p = map_at(self->fd, area, len, 0);
 	ASSERT_EQ(area, p);
-	EXPECT_EQ((long)(len / self->page), read_faults(p, len));
-	EXPECT_EQ(0, GREW(huge_faults));
-	EXPECT_EQ((long)(len / self->page), GREW(faults));
+	EXPECT_4K_FAULTS(p, len);
 	munmap(p, len);
 }
 

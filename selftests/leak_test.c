@@ -39,15 +39,28 @@ static long free_kib(long *mem_free)
 	return *mem_free + pcp * (long)(page_size() / 1024);
 }
 
-/*
- * One cycle: a fresh module, one mapping per mode (fault mode with and
- * without fault-around), every page read, then written.
- */
+/* Map @len bytes of @fd as row @m of lib/modes.h, read every page, write it. */
+static int map_row(int fd, const struct mode_info *m, size_t len)
+{
+	int ret = write_param("fault_around", m->around ? "1" : "0");
+	unsigned char *p;
+
+	if (ret)
+		return ret;
+	if (ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m->mode))
+		return -errno;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	touch_pages(p, len);
+	memset(p, 0xa5, len);
+	return munmap(p, len) ? -errno : 0;
+}
+
+/* One cycle: a fresh module, a mapping per row (each mode, fault mode twice). */
 static int cycle(void)
 {
-	size_t len = 16 * page_size(), i;
-	unsigned char *p;
-	__u32 mode;
+	const struct mode_info *m;
 	int fd, ret;
 
 	ret = module_load("size=65536");
@@ -56,39 +69,13 @@ static int cycle(void)
 	fd = open(DEVICE, O_RDWR);
 	if (fd < 0)
 		return -errno;
-	for (i = 0; i <= MMAPDEMO_MODE_HUGE + 1; i++) {
-		mode = i <= MMAPDEMO_MODE_HUGE ? i : MMAPDEMO_MODE_FAULT;
-		if (i > MMAPDEMO_MODE_HUGE && write_param("fault_around", "0"))
+	for_each_mode_row(m) {
+		ret = map_row(fd, m, 16 * page_size());
+		if (ret)
 			break;
-		if (ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode))
-			break;
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		if (p == MAP_FAILED)
-			break;
-		touch_pages(p, len);
-		memset(p, i + 1, len);
-		munmap(p, len);
 	}
 	close(fd);
-	ret = i == MMAPDEMO_MODE_HUGE + 2 ? 0 : -errno;
 	return module_unload() ?: ret;
-}
-
-FIXTURE(module) {
-	int unused;
-};
-
-FIXTURE_SETUP(module)
-{
-	if (!module_path())
-		SKIP(return, "MMAPDEMO_KO is not set: the module cannot be reloaded");
-	ASSERT_EQ(0, module_unload()) TH_LOG("is /dev/mmapdemo still in use?");
-}
-
-FIXTURE_TEARDOWN(module)
-{
-	module_unload();
-	EXPECT_EQ(0, module_load(""));
 }
 
 /* The slab in KiB when kmemleak watches it, else 0. */
@@ -99,7 +86,7 @@ static long slab_vouched_kib(void)
 	return proc_field_sum("/proc/meminfo", "Slab");
 }
 
-TEST_F_TIMEOUT(module, load_map_unload_cycles_give_memory_back, 600)
+TEST_F_TIMEOUT(module, load_map_unload_cycles_give_memory_back, 400)
 {
 	long before, after, mem_before, mem_after, slab_before, slab_after;
 	int i, ret = 0;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The fixture every mmapdemo selftest shares: an open /dev/mmapdemo in one
- * mapping mode per variant.  Each variant states what its mode promises, and
- * the expect_*() helpers turn that into expected numbers, so that test
- * bodies never switch on the mode.
+ * What the mmapdemo selftests share.  FIXTURE(mmapdemo) is an open
+ * /dev/mmapdemo in one mode per variant: a variant for each row of
+ * lib/modes.h, named after it and carrying its properties, which the
+ * expect_*() helpers turn into expected numbers, so that test bodies never
+ * switch on the mode.  FIXTURE(module) is for tests that load the module
+ * themselves.  A fixture no test of a program uses costs it nothing.
  */
 #ifndef MMAPDEMO_TEST_H
 #define MMAPDEMO_TEST_H
@@ -14,10 +16,22 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "helpers.h"
+#include "modes.h"
+#include "util.h"
+
+/* Open the device with @flags, or skip the test: the module is not loaded. */
+#define OPEN_OR_SKIP(flags) ({						\
+	int __fd = open(DEVICE, (flags));				\
+									\
+	if (__fd < 0)							\
+		SKIP(return, DEVICE ": %s (is mmapdemo.ko loaded?)",	\
+		     strerror(errno));					\
+	__fd;								\
+})
 
 FIXTURE(mmapdemo) {
 	int fd;
@@ -26,6 +40,7 @@ FIXTURE(mmapdemo) {
 	char fault_around[8];	/* the parameter before setup, to restore */
 };
 
+/* The properties of a row of lib/modes.h (struct mode_info). */
 FIXTURE_VARIANT(mmapdemo) {
 	__u32 mode;
 	bool eager;	/* the page tables are written in mmap() */
@@ -34,36 +49,15 @@ FIXTURE_VARIANT(mmapdemo) {
 	bool huge;	/* a fault maps 2 MiB with one PMD where it can */
 };
 
-FIXTURE_VARIANT_ADD(mmapdemo, remap) {
-	.mode = MMAPDEMO_MODE_REMAP,
-	.eager = true,
-	.pfnmap = true,
-};
-
-FIXTURE_VARIANT_ADD(mmapdemo, fault) {
-	.mode = MMAPDEMO_MODE_FAULT,
-};
-
-FIXTURE_VARIANT_ADD(mmapdemo, fault_around) {
-	.mode = MMAPDEMO_MODE_FAULT,
-	.around = true,
-};
-
-FIXTURE_VARIANT_ADD(mmapdemo, insert) {
-	.mode = MMAPDEMO_MODE_INSERT,
-	.eager = true,
-};
-
-FIXTURE_VARIANT_ADD(mmapdemo, pfn) {
-	.mode = MMAPDEMO_MODE_PFN,
-	.pfnmap = true,
-};
-
-FIXTURE_VARIANT_ADD(mmapdemo, huge) {
-	.mode = MMAPDEMO_MODE_HUGE,
-	.pfnmap = true,
-	.huge = true,
-};
+#define MODE_VARIANT(variant_, name_, mode_, eager_, pfnmap_, around_, huge_) \
+	FIXTURE_VARIANT_ADD(mmapdemo, variant_) {			\
+		.mode = MMAPDEMO_MODE_##mode_,				\
+		.eager = eager_,					\
+		.pfnmap = pfnmap_,					\
+		.around = around_,					\
+		.huge = huge_,						\
+	};
+MMAPDEMO_MODES(MODE_VARIANT)
 
 /*
  * fault_around is a module parameter, read at mmap() time: set it for the
@@ -72,12 +66,9 @@ FIXTURE_VARIANT_ADD(mmapdemo, huge) {
 FIXTURE_SETUP(mmapdemo)
 {
 	self->page = page_size();
-	self->fault_around[0] = '\0';
-	self->fd = open(DEVICE, O_RDWR);
-	if (self->fd < 0)
-		SKIP(return, DEVICE ": %s (is mmapdemo.ko loaded?)", strerror(errno));
+	self->fd = OPEN_OR_SKIP(O_RDWR);
 	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_SET_MODE, &variant->mode))
-		TH_LOG("the driver has no mode %u", variant->mode);
+		TH_LOG("the driver has no mode %s", mode_name(variant->mode));
 	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_INFO, &self->info));
 	ASSERT_GE(self->info.pages, 16) TH_LOG("the tests need a 16-page buffer");
 	ASSERT_EQ(0, read_param("fault_around", self->fault_around,
@@ -93,20 +84,53 @@ FIXTURE_TEARDOWN(mmapdemo)
 		close(self->fd);
 }
 
+/* Tests that load the module their own way, then restore the default. */
+FIXTURE(module) {
+	size_t page;
+};
+
+FIXTURE_SETUP(module)
+{
+	if (!module_path())
+		SKIP(return, "MMAPDEMO_KO is not set: the module cannot be reloaded");
+	self->page = page_size();
+	ASSERT_EQ(0, module_unload()) TH_LOG("is /dev/mmapdemo still in use?");
+}
+
+FIXTURE_TEARDOWN(module)
+{
+	module_unload();
+	EXPECT_EQ(0, module_load(""));
+}
+
 #define VARIANT const FIXTURE_VARIANT(mmapdemo)
 
-/* The name of @mode, as the driver, its trace events and the tool spell it. */
-static inline const char *mode_name(__u32 mode)
+/*
+ * Why huge mode cannot map the first @n PMDs of the buffer for this
+ * process, or NULL if it can.  The core asks the driver for a PMD only if
+ * the kernel can map a PFN with one (CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, which
+ * info->huge_pages reports) and the process has transparent huge pages
+ * (prctl(PR_SET_THP_DISABLE) turns them off for it, and /proc/self/status
+ * then says "THP_enabled: 0").  Every test that expects PMDs asks this.
+ */
+static inline const char *no_pmds(const struct mmapdemo_info *info,
+				  unsigned int n)
 {
-	static const char *const names[] = {
-		[MMAPDEMO_MODE_REMAP] = "remap",
-		[MMAPDEMO_MODE_FAULT] = "fault",
-		[MMAPDEMO_MODE_INSERT] = "insert",
-		[MMAPDEMO_MODE_PFN] = "pfn",
-		[MMAPDEMO_MODE_HUGE] = "huge",
-	};
+	static char why[128];
 
-	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
+	if (!info->huge_pages)
+		return "this kernel cannot map a PFN with a PMD "
+		       "(no CONFIG_ARCH_SUPPORTS_PMD_PFNMAP): huge mode maps 4 KiB";
+	if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) == 1)
+		return "this process has THP disabled (PR_SET_THP_DISABLE): no PMDs";
+	if (!proc_field_sum("/proc/self/status", "THP_enabled"))
+		return "this process has THP disabled (THP_enabled: 0): no PMDs";
+	if (info->huge_pages < n * pmd_pages()) {
+		snprintf(why, sizeof(why), "the buffer has %u pages in 2 MiB chunks, "
+			 "the test needs %u PMDs", info->huge_pages, n);
+		return why;
+	}
+	return NULL;
 }
 
 /*
@@ -148,6 +172,15 @@ static inline bool expect_gup(VARIANT *v)
 
 /* Whether a writable MAP_PRIVATE mapping is allowed (copy-on-write). */
 static inline bool expect_cow(VARIANT *v)
+{
+	return !v->pfnmap;
+}
+
+/*
+ * Whether madvise() may drop the PTEs for faults to bring back
+ * (MADV_DONTNEED) and fault pages in through GUP (MADV_POPULATE_*).
+ */
+static inline bool expect_madvise(VARIANT *v)
 {
 	return !v->pfnmap;
 }
@@ -198,7 +231,8 @@ static inline void expect_read_faults(FIXTURE_DATA(mmapdemo) *self, VARIANT *v,
 	struct fault_model m = {
 		.eager = v->eager,
 		.window = v->around ? fault_around_pages() : 1,
-		.huge_pages = v->huge ? self->info.huge_pages : 0,
+		.huge_pages = v->huge && !no_pmds(&self->info, 1) ?
+			      self->info.huge_pages : 0,
 	};
 
 	read_fault_range(&m, p, off / self->page, nr, min, max);
@@ -214,11 +248,27 @@ static inline const char *expect_mode_event(VARIANT *v)
 	return v->pfnmap ? "mmapdemo_pfn_fault: " : "mmapdemo_fault: ";
 }
 
-/* A shared read-write mapping of @len bytes at @off through the fixture's file. */
+/* A shared read-write mapping of @len bytes at @off of @fd, at @addr if set. */
+static inline unsigned char *map_at(int fd, void *addr, size_t len, off_t off)
+{
+	return mmap(addr, len, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | (addr ? MAP_FIXED : 0), fd, off);
+}
+
+/* ... through the fixture's file, wherever mmap() puts it. */
 static inline unsigned char *map_shared(FIXTURE_DATA(mmapdemo) *self, size_t len,
 					off_t off)
 {
-	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, off);
+	return map_at(self->fd, NULL, len, off);
+}
+
+/* Read each page of [@p, @p + @len) once: the minor faults that took. */
+static inline long read_faults(const void *p, size_t len)
+{
+	long before = minor_faults();
+
+	touch_pages(p, len);
+	return minor_faults() - before;
 }
 
 #endif /* MMAPDEMO_TEST_H */

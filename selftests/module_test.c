@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The module's life: mappings that outlive their file, unloading while the
- * device is in use, a freshly loaded buffer, and the module parameters.
+ * The module's life: a mapping outlives its file; the module cannot be
+ * unloaded while a file or a mapping holds it; a fresh buffer reads zero in
+ * every mode, and one of many chunks maps whole in every mode; the size=,
+ * mode=, fault_around= and dyndbg= parameters, and the values each refuses.
  * Tests that reload the module need its path in $MMAPDEMO_KO and put the
  * default module back when they end.
  */
@@ -35,10 +37,9 @@ TEST_F(mmapdemo, mapping_outlives_close)
 }
 
 /*
- * A mapping holds the file, and the file holds the module, so the module
- * stays until the last munmap().  delete_module() then fails with
- * EWOULDBLOCK (EAGAIN), not EBUSY: that is try_stop_module()'s answer for a
- * module in use.
+ * An open file holds the module, and so does a mapping, which holds its
+ * file, until the last munmap().  delete_module() of a module in use fails
+ * with EWOULDBLOCK (EAGAIN), not EBUSY: that is try_stop_module()'s answer.
  */
 TEST_F(mmapdemo, unload_fails_while_mapped_until_munmap)
 {
@@ -47,6 +48,7 @@ TEST_F(mmapdemo, unload_fails_while_mapped_until_munmap)
 
 	if (!module_path())
 		SKIP(return, "MMAPDEMO_KO is not set: the module cannot be reloaded");
+	EXPECT_EQ(-EWOULDBLOCK, module_unload());
 	p = map_shared(self, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	close(self->fd);
@@ -59,25 +61,6 @@ TEST_F(mmapdemo, unload_fails_while_mapped_until_munmap)
 	EXPECT_EQ(0, module_unload());
 	EXPECT_EQ(-1, access(DEVICE, F_OK));
 	ASSERT_EQ(0, module_load(""));
-}
-
-/* Tests that load the module their own way, then restore the default. */
-FIXTURE(module) {
-	size_t page;
-};
-
-FIXTURE_SETUP(module)
-{
-	if (!module_path())
-		SKIP(return, "MMAPDEMO_KO is not set: the module cannot be reloaded");
-	self->page = page_size();
-	ASSERT_EQ(0, module_unload()) TH_LOG("is /dev/mmapdemo still in use?");
-}
-
-FIXTURE_TEARDOWN(module)
-{
-	module_unload();
-	EXPECT_EQ(0, module_load(""));
 }
 
 static int device_info(struct mmapdemo_info *info, __u32 *mode)
@@ -105,19 +88,6 @@ static bool kernel_log_has(const char *text)
 	return strstr(log, text);
 }
 
-static bool cmdline_has(const char *word)
-{
-	char line[4096] = "";
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = '\0';
-		fclose(f);
-	}
-	return strstr(line, word);
-}
-
 /*
  * The buffer is cleared by the driver: fill it, reload (the page allocator
  * likely hands the same pages back), and read zeroes through read() and
@@ -126,13 +96,15 @@ static bool cmdline_has(const char *word)
  */
 TEST_F(module, fresh_buffer_reads_zero)
 {
+	const struct mode_info *m;
 	struct mmapdemo_info info;
 	unsigned char *buf, *p;
-	__u32 mode;
+	char cmdline[4096] = "";
 	size_t i, nonzero;
 	int fd;
 
-	if (!cmdline_has("init_on_alloc=0"))
+	read_small_file("/proc/cmdline", cmdline, sizeof(cmdline));
+	if (!strstr(cmdline, "init_on_alloc=0"))
 		TH_LOG("booted without init_on_alloc=0: the allocator may have cleared the pages");
 	ASSERT_EQ(0, module_load(""));
 	ASSERT_EQ(0, device_info(&info, NULL));
@@ -152,13 +124,13 @@ TEST_F(module, fresh_buffer_reads_zero)
 		nonzero += !!buf[i];
 	EXPECT_EQ(0, nonzero);
 
-	for (mode = 0; mode <= MMAPDEMO_MODE_HUGE; mode++) {
-		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode));
+	for_each_mode(m) {
+		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m->mode));
 		p = mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, p);
 		for (i = nonzero = 0; i < info.size; i++)
 			nonzero += !!p[i];
-		EXPECT_EQ(0, nonzero) TH_LOG("mode %s", mode_name(mode));
+		EXPECT_EQ(0, nonzero) TH_LOG("mode %s", m->name);
 		munmap(p, info.size);
 	}
 	close(fd);
@@ -213,9 +185,10 @@ TEST_F(module, mode_param_unknown_fails_einval)
  */
 TEST_F(module, mode_param_sets_default_mode)
 {
+	const struct mode_info *m;
 	struct mmapdemo_info info;
 	char val[32], want[32];
-	__u32 mode, m;
+	__u32 mode;
 
 	ASSERT_EQ(0, module_load("mode=remap"));
 	ASSERT_EQ(0, read_param("mode", val, sizeof(val)));
@@ -224,12 +197,12 @@ TEST_F(module, mode_param_sets_default_mode)
 	EXPECT_EQ(MMAPDEMO_MODE_REMAP, info.default_mode);
 	EXPECT_EQ(MMAPDEMO_MODE_REMAP, mode);
 
-	for (m = 0; m <= MMAPDEMO_MODE_HUGE; m++) {
-		snprintf(want, sizeof(want), "%s\n", mode_name(m));
+	for_each_mode(m) {
+		snprintf(want, sizeof(want), "%s\n", m->name);
 		ASSERT_EQ(0, write_param("mode", want));
 		ASSERT_EQ(0, device_info(&info, &mode));
-		EXPECT_EQ(m, mode);
-		EXPECT_EQ(m, info.default_mode);
+		EXPECT_EQ(m->mode, mode);
+		EXPECT_EQ(m->mode, info.default_mode);
 		ASSERT_EQ(0, read_param("mode", val, sizeof(val)));
 		EXPECT_STREQ(want, val);
 	}
@@ -240,14 +213,15 @@ TEST_F(module, mode_param_sets_default_mode)
 
 TEST_F(module, mode_param_at_load_takes_every_mode)
 {
+	const struct mode_info *m;
 	char params[32];
-	__u32 m, mode;
+	__u32 mode;
 
-	for (m = 0; m <= MMAPDEMO_MODE_HUGE; m++) {
-		snprintf(params, sizeof(params), "mode=%s", mode_name(m));
+	for_each_mode(m) {
+		snprintf(params, sizeof(params), "mode=%s", m->name);
 		ASSERT_EQ(0, module_load(params));
 		ASSERT_EQ(0, device_info(&(struct mmapdemo_info){ 0 }, &mode));
-		EXPECT_EQ(m, mode) TH_LOG("%s", params);
+		EXPECT_EQ(m->mode, mode) TH_LOG("%s", params);
 		ASSERT_EQ(0, module_unload());
 	}
 }
@@ -292,9 +266,9 @@ TEST_F(module, fault_around_param_applies_to_new_mappings)
  */
 TEST_F(module, buffer_of_many_chunks_maps_in_every_mode)
 {
+	const struct mode_info *m;
 	struct mmapdemo_info info;
 	unsigned char *p;
-	__u32 mode;
 	int fd;
 
 	ASSERT_EQ(0, module_load("size=33558528"));	/* 32 MiB + 8 KiB */
@@ -307,12 +281,12 @@ TEST_F(module, buffer_of_many_chunks_maps_in_every_mode)
 	fd = open(DEVICE, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, write_pattern(fd, 0, info.size, 33));
-	for (mode = 0; mode <= MMAPDEMO_MODE_HUGE; mode++) {
-		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode));
+	for_each_mode(m) {
+		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_MODE, &m->mode));
 		p = mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, 0);
 		ASSERT_NE(MAP_FAILED, p);
 		EXPECT_EQ(info.size, check_pattern(p, info.size, 0, 33))
-			TH_LOG("mode %s", mode_name(mode));
+			TH_LOG("mode %s", m->name);
 		munmap(p, info.size);
 	}
 	close(fd);
@@ -342,19 +316,6 @@ TEST_F(module, dyndbg_param_logs_every_mmap_and_fault)
 	EXPECT_TRUE(kernel_log_has(" pgoff 1\n"));
 	EXPECT_TRUE(kernel_log_has(" pgoff 2\n"));
 	EXPECT_TRUE(kernel_log_has("mmapdemo: vma close "));
-}
-
-/* An open file holds the module too, even with no mapping. */
-TEST_F(module, unload_fails_while_file_open)
-{
-	int fd;
-
-	ASSERT_EQ(0, module_load(""));
-	fd = open(DEVICE, O_RDONLY);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EWOULDBLOCK, module_unload());
-	close(fd);
-	EXPECT_EQ(0, module_unload());
 }
 
 TEST_HARNESS_MAIN
