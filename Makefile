@@ -11,7 +11,7 @@
 #   make lint          checkpatch, sparse and W=1 on both Debian kernels,
 #                      shellcheck, clang-format, groff on the man pages:
 #                      all clean or it fails
-#   make format        apply .clang-format to userspace/
+#   make format        apply .clang-format to userspace/ and lib/
 #   make dkms-check    DKMS builds, installs and removes the module for both
 #                      Debian kernels, in trees of its own
 #   make install-check make install DESTDIR= gives the expected tree, and
@@ -67,7 +67,7 @@ lint:
 	scripts/lint
 
 format:
-	clang-format -i userspace/*.[ch]
+	clang-format -i userspace/*.[ch] lib/*.[ch]
 
 dkms-check install-check intree-check:
 	scripts/$@
