@@ -210,7 +210,10 @@ static void parse_args(const struct command *cmd, int argc, char **argv,
 		ret = 0;
 		switch (opt) {
 		case 'm':
-			a->mode = ret = mode_parse(optarg);
+			a->mode = mode_parse(optarg);
+			if (a->mode < 0)
+				die_usage(cmd, "--mode '%s': no such mode (%s)",
+					  optarg, mode_names(", "));
 			break;
 		case 'o':
 			ret = parse_size(optarg, &a->offset);
