@@ -16,7 +16,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
-#include <time.h>
 
 #include "kselftest_harness.h"
 #include "modes.h"
@@ -70,7 +69,7 @@ static const struct mode_info *fixed_row; /* NULL: any row */
 static size_t page, region_len, wide_pages;
 static unsigned long long seed;
 static struct report *rep;
-static double deadline;
+static double deadline; /* now_ns() */
 
 static uint64_t rnd_below(struct worker *w, uint64_t n)
 {
@@ -78,14 +77,6 @@ static uint64_t rnd_below(struct worker *w, uint64_t n)
 	w->rng ^= w->rng >> 7;
 	w->rng ^= w->rng << 17;
 	return w->rng % n;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Count a call of the current step; whether it worked. */
@@ -365,7 +356,7 @@ static void *worker_run(void *arg)
 		store(w, w->buf + i * page, i, new_seed(w));
 	if (pwrite(w->fd, w->buf, region_len, page_pos(w, 0)) ==
 	    (ssize_t)region_len)
-		while (now() < deadline && w->fd >= 0)
+		while (now_ns() < deadline && w->fd >= 0)
 			step(w);
 	w->op = MUNMAP;
 	for (m = w->maps; m < w->maps + MAX_MAPS; m++)
@@ -448,7 +439,7 @@ TEST_F_TIMEOUT(stress, workers_race_keeping_data_and_vmas, 2 * MAX_SECONDS)
 	       NR_THREADS, NR_PROCS, seconds, seed);
 	rep = mmap(NULL, sizeof(*rep), RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, rep);
-	deadline = now() + seconds;
+	deadline = now_ns() + seconds * 1e9;
 	/* The processes first, while the test has one thread. */
 	for (i = 0; i < NR_WORKERS; i++) {
 		ws[i].id = i;
