@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/log2.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -223,20 +224,27 @@ size_t mmapdemo_buf_copy(const struct mmapdemo_buf *buf, loff_t pos,
 			 struct iov_iter *iter)
 {
 	size_t size = buf->nr_pages << PAGE_SHIFT;
-	size_t copied = 0, off, len, done;
-	struct page *page;
+	size_t copied = 0, len, done;
+	void *kaddr;
 
 	if (pos < 0 || pos >= size)
 		return 0;
 
 	while (iov_iter_count(iter) && pos < size) {
-		page = mmapdemo_buf_page(buf, pos >> PAGE_SHIFT);
-		off = offset_in_page(pos);
-		len = min(iov_iter_count(iter), PAGE_SIZE - off);
+		kaddr = kmap_local_page(mmapdemo_buf_page(buf, pos >> PAGE_SHIFT));
+		len = min(iov_iter_count(iter), PAGE_SIZE - offset_in_page(pos));
+		/*
+		 * Bytes, not pages: into a pipe (generic_file_splice_read(),
+		 * see compat.h), copy_page_to_iter() would hand over the
+		 * buffer's page itself, which the pipe's reader refuses for
+		 * want of a page->mapping, and which would show the writes
+		 * made after the splice.
+		 */
 		if (iov_iter_rw(iter) == ITER_SOURCE)
-			done = copy_page_from_iter(page, off, len, iter);
+			done = copy_from_iter(kaddr + offset_in_page(pos), len, iter);
 		else
-			done = copy_page_to_iter(page, off, len, iter);
+			done = copy_to_iter(kaddr + offset_in_page(pos), len, iter);
+		kunmap_local(kaddr);
 		copied += done;
 		pos += done;
 		if (done < len)

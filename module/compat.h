@@ -40,6 +40,14 @@ static inline bool mmapdemo_vma_locked(const struct vm_fault *vmf)
 #endif
 }
 
+/*
+ * Splicing from a file that is not in the page cache: copy_splice_read()
+ * (6.5).  Before, generic_file_splice_read() did it through ->read_iter.
+ */
+#ifndef MMAPDEMO_HAVE_COPY_SPLICE_READ
+#define copy_splice_read generic_file_splice_read
+#endif
+
 /* The default placement of a mapping, for a file that has its own. */
 #ifdef MMAPDEMO_HAVE_MM_GET_UNMAPPED_AREA
 #define mmapdemo_default_unmapped_area(file, addr, len, pgoff, flags) \

@@ -23,7 +23,8 @@
  *	ioctl(fd, MMAPDEMO_IOC_SET_MODE, &mode);
  *	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
  *
- * read(), write() and lseek() on the same file reach the same buffer.
+ * read(), write(), lseek(), splice() and sendfile() on the same file reach
+ * the same buffer.
  *
  * This file is the device glue: module parameters, load and unload, and the
  * file operations other than mmap (mmap.c).
@@ -230,7 +231,16 @@ static const struct file_operations mmapdemo_fops = {
 	.release	= mmapdemo_release,
 	.read_iter	= mmapdemo_read_iter,
 	.write_iter	= mmapdemo_write_iter,
+	/* splice() and sendfile(), through ->read_iter and ->write_iter. */
+	.splice_read	= copy_splice_read,
+	.splice_write	= iter_file_splice_write,
 	.llseek		= mmapdemo_llseek,
+	/*
+	 * msync(MS_SYNC), fsync() and fdatasync(): what write() or a mapping
+	 * stored is in the buffer already, with nothing behind it to write
+	 * back.  Without ->fsync they would fail with EINVAL.
+	 */
+	.fsync		= noop_fsync,
 	.mmap		= mmapdemo_mmap,
 	.get_unmapped_area = mmapdemo_get_unmapped_area,
 	.unlocked_ioctl	= mmapdemo_ioctl,

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -595,6 +596,79 @@ TEST_F(mmapdemo, access_after_munmap_segfaults)
 	touch_pages(p, self->page);
 	ASSERT_EQ(0, munmap(p, self->page));
 	EXPECT_EQ(SIGSEGV, read_signal(p));
+}
+
+/*
+ * msync(MS_SYNC), fsync() and fdatasync() succeed in every mode: what a
+ * mapping stored is in the buffer at once, with nothing to write back.
+ */
+TEST_F(mmapdemo, msync_fsync_fdatasync_succeed)
+{
+	size_t len = NPAGES * self->page;
+	unsigned char *p = map_shared(self, len, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pattern(p, len, 0, 40);
+	EXPECT_EQ(0, msync(p, len, MS_SYNC));
+	EXPECT_EQ(0, fsync(self->fd));
+	EXPECT_EQ(0, fdatasync(self->fd));
+	EXPECT_EQ(0, read_check_pattern(self->fd, 0, len, 40));
+	munmap(p, len);
+}
+
+/*
+ * splice() and sendfile() move the buffer's bytes to and from a pipe or
+ * another file.  copy_file_range() takes regular files only, and fails
+ * with EINVAL on a device: a program falls back to sendfile(), or to
+ * read() and write().
+ */
+TEST(splice_and_sendfile_reach_the_buffer)
+{
+	size_t len = 4 * page_size();
+	int fd = OPEN_OR_SKIP(O_RDWR), pipefd[2], memfd;
+	unsigned char *buf = malloc(len);
+	off_t off = 0, moff = 0;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, pipe(pipefd));
+	memfd = memfd_create("mmapdemo", 0);
+	ASSERT_LE(0, memfd);
+
+	/*
+	 * The device into a pipe: a copy, which later writes to the buffer
+	 * do not change; and a pipe into the device.
+	 */
+	ASSERT_EQ(0, write_pattern(fd, 0, len, 41));
+	ASSERT_EQ(len, splice(fd, &off, pipefd[1], NULL, len, 0));
+	ASSERT_EQ(0, write_pattern(fd, 0, len, 44));
+	ASSERT_EQ(len, read(pipefd[0], buf, len));
+	EXPECT_EQ(len, check_pattern(buf, len, 0, 41));
+	ASSERT_EQ(0, write_pattern(fd, 0, len, 41));
+	fill_pattern(buf, len, len, 42);
+	ASSERT_EQ(len, write(pipefd[1], buf, len));
+	off = len;
+	ASSERT_EQ(len, splice(pipefd[0], NULL, fd, &off, len, 0));
+	EXPECT_EQ(0, read_check_pattern(fd, len, len, 42));
+
+	/* The device into a memfd, and a memfd into the device. */
+	off = 0;
+	ASSERT_EQ(len, sendfile(memfd, fd, &off, len));
+	ASSERT_EQ(len, pread(memfd, buf, len, 0));
+	EXPECT_EQ(len, check_pattern(buf, len, 0, 41));
+	fill_pattern(buf, len, 2 * len, 43);
+	ASSERT_EQ(len, pwrite(memfd, buf, len, 0));
+	ASSERT_EQ(2 * len, lseek(fd, 2 * len, SEEK_SET));
+	ASSERT_EQ(len, sendfile(fd, memfd, &moff, len));
+	EXPECT_EQ(0, read_check_pattern(fd, 2 * len, len, 43));
+
+	off = moff = 0;
+	EXPECT_EQ(-1, copy_file_range(fd, &off, memfd, &moff, len, 0));
+	EXPECT_EQ(EINVAL, errno);
+	close(memfd);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	free(buf);
+	close(fd);
 }
 
 /* The file operations other than mmap(), mode-independent. */
