@@ -186,8 +186,9 @@ static inline bool expect_madvise(VARIANT *v)
 }
 
 /*
- * Pages that MADV_POPULATE_* or mlock() map for @nr fresh pages: GUP faults
- * them in, unless mmap() did (eager) or GUP cannot (PFN maps).
+ * Pages that MAP_POPULATE, MADV_POPULATE_* or mlock() map for @nr fresh
+ * pages: GUP faults them in, unless mmap() did (eager) or GUP cannot (PFN
+ * maps).
  */
 static inline unsigned long expect_populated(VARIANT *v, unsigned long nr)
 {

@@ -201,6 +201,28 @@ TEST_F(mmapdemo, madvise_populate_write_faults_in_lazy_pages)
 }
 
 /*
+ * MAP_POPULATE is mmap()'s own population, the __mm_populate() of mlock():
+ * it faults in a lazy page map, and quietly leaves a lazy PFN map to fault on
+ * first use, since GUP cannot follow VM_IO | VM_PFNMAP.
+ */
+TEST_F(mmapdemo, map_populate_faults_in_lazy_page_maps_only)
+{
+	size_t len = NPAGES * self->page;
+	long lazy = driver_lazy_pages(self->fd);
+	unsigned char *p;
+
+	ASSERT_EQ(0, write_pattern(self->fd, 0, len, 44));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(expect_populated(variant, NPAGES),
+		  driver_lazy_pages(self->fd) - lazy);
+	EXPECT_EQ(expect_present(variant, NPAGES), pages_present(p, NPAGES));
+	EXPECT_EQ(len, check_pattern(p, len, 0, 44));
+	munmap(p, len);
+}
+
+/*
  * mlock() faults in what is not mapped yet and succeeds in every mode, but
  * locks nothing: VM_DONTEXPAND, like VM_PFNMAP and VM_IO, is in VM_SPECIAL,
  * on which mlock_fixup() does not set VM_LOCKED.  The population step,
