@@ -155,6 +155,8 @@ dkms-source:
 # Add the sources afresh, and build and install the module for the running
 # kernel (DKMS_ARGS="-k RELEASE" for another); AUTOINSTALL does new kernels.
 dkms-install:
+	@command -v $(firstword $(DKMS)) >/dev/null || { echo "dkms-install:" \
+		"no $(firstword $(DKMS)) command: install the dkms package first" >&2; exit 1; }
 	if [ -n "$$($(DKMS) status mmapdemo/$(VERSION))" ]; then \
 		$(DKMS) remove mmapdemo/$(VERSION) --all; \
 	fi
