@@ -30,19 +30,46 @@ apt_update() {
 	apt_get update >&2
 }
 
-# need_packages PKG...: install the packages that are missing.
+# The harness takes its kernels and tools from Debian 12's archive: stop at
+# once, in one sentence, anywhere else.
+debian_host() {
+	local ID='' VERSION_ID=''
+
+	# shellcheck disable=SC1091 # the host's, not ours
+	[[ -r /etc/os-release ]] && . /etc/os-release
+	[[ $ID == debian && $VERSION_ID == 12 ]] && command -v apt-get >/dev/null && return 0
+	die "this needs Debian 12 with apt (it runs Debian's kernels and tools); elsewhere," \
+		"build with 'make KDIR=<your kernel build tree>' and test in a VM of your own kernel," \
+		"e.g. with virtme-ng (README, \"On another system\")"
+}
+
+# need_packages PKG...: install the packages that are missing, saying so
+# first. Never upgrades an installed package: when installing them would,
+# or with MMAPDEMO_NO_INSTALL=1, stop and print the command instead. CI
+# (CI=true) provisions a machine of its own, and may upgrade.
 need_packages() {
-	local pkg missing=()
+	local pkg missing=() upgrades cmd
+	local -a opts=(--no-install-recommends)
 
 	for pkg; do
 		package_installed "$pkg" || missing+=("$pkg")
 	done
 	((${#missing[@]})) || return 0
-	say "installing ${missing[*]}"
+	debian_host
+	cmd="sudo apt-get install ${opts[*]} ${missing[*]}"
+	[[ ${MMAPDEMO_NO_INSTALL:-0} == 0 ]] || die "missing packages: ${missing[*]}; install them with: $cmd"
 	apt_lists_present || apt_update
-	apt_get install -y --no-install-recommends "${missing[@]}" >&2 && return 0
+	# "Inst NAME [INSTALLED] (NEW ...)": an upgrade.
+	upgrades=$(apt-get -s install "${opts[@]}" "${missing[@]}" 2>/dev/null |
+		awk '$1 == "Inst" && $3 ~ /^\[/ { print $2 }' | paste -sd ' ')
+	if [[ $upgrades && ${CI:-} != true ]]; then
+		die "installing ${missing[*]} would upgrade $upgrades; do it yourself if you want it: $cmd"
+	fi
+	[[ -z $upgrades ]] || say "CI: installing ${missing[*]} upgrades $upgrades"
+	say "installing ${missing[*]} (apt-get install ${opts[*]}; MMAPDEMO_NO_INSTALL=1 to do it yourself)"
+	apt_get install -y "${opts[@]}" "${missing[@]}" >&2 && return 0
 	apt_update
-	apt_get install -y --no-install-recommends "${missing[@]}" >&2 ||
+	apt_get install -y "${opts[@]}" "${missing[@]}" >&2 ||
 		die "cannot install ${missing[*]}"
 }
 
@@ -124,7 +151,10 @@ headers_companions() {
 kernel_host_packages() {
 	local kbuild
 
-	package_depends "linux-headers-$1" '^(gcc-[0-9]+|linux-compiler-gcc-.*)$'
+	# The compiler: linux-compiler-gcc-N-x86 would drag its sibling packages
+	# (linux-libc-dev, linux-perf) up to its version; gcc-N is what builds.
+	package_depends "linux-headers-$1" '^(gcc-[0-9]+|linux-compiler-gcc-.*)$' |
+		sed -E 's/^linux-compiler-(gcc-[0-9]+)-.*/\1/' | sort -u
 	for kbuild in $(package_depends "linux-headers-$1" '^linux-kbuild-'); do
 		package_depends "$kbuild" '.'
 	done
