@@ -66,11 +66,11 @@ long driver_lazy_pages(int fd);
 
 /* The fault-around window in pages (fault_around_bytes), 16 if unknown. */
 unsigned long fault_around_pages(void);
-/* Read or write a module parameter of mmapdemo; 0 or -errno. */
 /* Read the (small) file @path into @buf as a string; 0 or -errno. */
 int read_small_file(const char *path, char *buf, size_t size);
 /* Sum the "@key: N" lines of @path (/proc/meminfo, /proc/zoneinfo), or -1. */
 long proc_field_sum(const char *path, const char *key);
+/* Read or write a module parameter of mmapdemo; 0 or -errno. */
 int read_param(const char *name, char *buf, size_t size);
 int write_param(const char *name, const char *val);
 /* Whether this kernel handles faults under per-VMA locks (x86-64, 6.4+). */
