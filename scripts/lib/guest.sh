@@ -150,13 +150,24 @@ kvm_works() {
 		-append 'console=ttyS0 panic=-1' 2>/dev/null) == *'Linux version'* ]]
 }
 
-# accel_args IMAGE: KVM where it boots IMAGE, else TCG.
+# accel_args IMAGE: KVM where it boots IMAGE, else TCG. The probe costs up
+# to 10 s: its answer is kept until the host reboots.
 accel_args() {
-	if kvm_works "$1"; then
-		echo -accel kvm -cpu host
-	else
-		echo -accel tcg -cpu max
+	local saved=$cache_dir/accel boot args
+
+	boot=$(cat /proc/sys/kernel/random/boot_id)
+	if [[ -r $saved && $(head -n 1 "$saved") == "$boot" ]]; then
+		tail -n 1 "$saved"
+		return
 	fi
+	if kvm_works "$1"; then
+		args='-accel kvm -cpu host'
+	else
+		args='-accel tcg -cpu max'
+	fi
+	mkdir -p "$cache_dir"
+	printf '%s\n%s\n' "$boot" "$args" >"$saved"
+	echo "$args"
 }
 
 # boot_guest BUILD INTERACTIVE TIMEOUT APPEND: boot the kernel and initramfs of
