@@ -9,6 +9,7 @@
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/log2.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -67,10 +68,28 @@ static int mmapdemo_buf_grow(struct mmapdemo_buf *buf, unsigned int *cap)
 	return 0;
 }
 
+/*
+ * Give each page of a new chunk the address_space of the device's files, and
+ * its index in the buffer, as the page cache does: the reverse map finds a
+ * page's PTEs through them (folio_mkclean() in writeback.c), and the core
+ * wants ->mapping set in a page that ->page_mkwrite let it write to.
+ */
+static void mmapdemo_buf_own(struct page *page, unsigned long nr,
+			     struct address_space *mapping, pgoff_t pgoff)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		page[i].mapping = mapping;
+		page[i].index = pgoff + i;
+	}
+}
+
 /**
  * mmapdemo_buf_alloc - allocate a zeroed buffer of @nr_pages pages
  * @buf: the buffer to fill in
  * @nr_pages: its size, at least one page
+ * @mapping: the address_space its pages belong to
  *
  * The order asked for never grows: once the allocator refuses an order,
  * asking again for the next chunk would only burn time in compaction.  So
@@ -78,8 +97,10 @@ static int mmapdemo_buf_grow(struct mmapdemo_buf *buf, unsigned int *cap)
  * of its size, and those of PMD size or more make up the start of the
  * buffer (@buf->pmd_pages pages).
  */
-int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages)
+int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages,
+		       struct address_space *mapping)
 {
+	size_t longs = BITS_TO_LONGS(nr_pages);
 	unsigned int order = MMAPDEMO_MAX_ORDER;
 	unsigned int cap = 4;
 	unsigned long done = 0;
@@ -88,8 +109,12 @@ int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages)
 
 	memset(buf, 0, sizeof(*buf));
 	buf->chunks = kvmalloc_array(cap, sizeof(*buf->chunks), GFP_KERNEL);
-	if (!buf->chunks)
-		return -ENOMEM;
+	buf->dirty = kvcalloc(2 * longs, sizeof(long), GFP_KERNEL);
+	if (!buf->chunks || !buf->dirty) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	buf->dirty_pfn = buf->dirty + longs;
 
 	while (done < nr_pages) {
 		ret = mmapdemo_buf_grow(buf, &cap);
@@ -103,6 +128,7 @@ int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages)
 			goto err_free;
 		}
 		split_page(page, order);
+		mmapdemo_buf_own(page, 1UL << order, mapping, done);
 
 		buf->chunks[buf->nr_chunks].page = page;
 		buf->chunks[buf->nr_chunks].pgoff = done;
@@ -117,7 +143,8 @@ int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages)
 	}
 	buf->chunks[buf->nr_chunks].page = NULL;
 	buf->chunks[buf->nr_chunks].pgoff = nr_pages;
-	buf->meta_bytes = sizeof(*buf) + cap * sizeof(*buf->chunks);
+	buf->meta_bytes = sizeof(*buf) + cap * sizeof(*buf->chunks) +
+			  2 * longs * sizeof(long);
 	return 0;
 
 err_free:
@@ -130,11 +157,14 @@ err_free:
  * @buf: the buffer, fully or partly allocated
  *
  * A page that something else still holds (a pipe that vmsplice()d it, I/O in
- * flight) is freed only when that last reference goes.  Freeing half of a
- * large machine's RAM a page at a time takes a while: let others run.
+ * flight) is freed only when that last reference goes, and must not point to
+ * the device's address_space then: ->mapping is cleared under the page lock,
+ * as truncation does.  Freeing half of a large machine's RAM a page at a
+ * time takes a while: let others run.
  */
 void mmapdemo_buf_free(struct mmapdemo_buf *buf)
 {
+	struct page *page;
 	unsigned long i, nr;
 	unsigned int c;
 
@@ -142,12 +172,18 @@ void mmapdemo_buf_free(struct mmapdemo_buf *buf)
 		nr = (c + 1 < buf->nr_chunks ? buf->chunks[c + 1].pgoff :
 		      buf->nr_pages) - buf->chunks[c].pgoff;
 		for (i = 0; i < nr; i++) {
-			__free_page(buf->chunks[c].page + i);
+			page = buf->chunks[c].page + i;
+			lock_page(page);
+			page->mapping = NULL;
+			unlock_page(page);
+			__free_page(page);
 			cond_resched();
 		}
 	}
 	kvfree(buf->chunks);
+	kvfree(buf->dirty);
 	buf->chunks = NULL;
+	buf->dirty = NULL;
 	buf->nr_chunks = 0;
 }
 

@@ -24,13 +24,16 @@
  *	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
  *
  * read(), write(), lseek(), splice() and sendfile() on the same file reach
- * the same buffer.
+ * the same buffer.  A mapping can track writes for fsync() and msync() to
+ * write back (writeback.c), and the device can be reset or removed while
+ * mapped (takedown.c).
  *
  * This file is the device glue: module parameters, load and unload, and the
- * file operations other than mmap (mmap.c).
+ * file operations other than mmap (mmap.c) and fsync (writeback.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
@@ -85,15 +88,45 @@ static int mmapdemo_open(struct inode *inode, struct file *file)
 	mf->md = md;
 	mf->mode = READ_ONCE(mmapdemo_default_mode);
 	file->private_data = mf;
+	/*
+	 * The one address_space of the device, whatever node this open came
+	 * through: mappings are filed under it (takedown.c).  misc_open()
+	 * runs this under misc_mtx, which mmapdemo_unregister() takes too,
+	 * so the reference is taken while the buffer is registered.
+	 */
+	file->f_mapping = md->inode->i_mapping;
+	kref_get(&md->ref);
 	atomic64_inc(&md->stats.opens);
 	return 0;
+}
+
+/* The last reference to the buffer is gone: the device was unregistered. */
+static void mmapdemo_buf_release(struct kref *ref)
+{
+	struct mmapdemo_dev *md = container_of(ref, struct mmapdemo_dev, ref);
+
+	WARN_ON_ONCE(atomic64_read(&md->stats.live_vmas));
+	mmapdemo_buf_free(&md->buf);
 }
 
 /* Runs on the last fput(): after close() and after the last munmap(). */
 static int mmapdemo_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	struct mmapdemo_file *mf = file->private_data;
+
+	kref_put(&mf->md->ref, mmapdemo_buf_release);
+	kfree(mf);
 	return 0;
+}
+
+/*
+ * Take the node away; the buffer goes with the last reference, now or when
+ * the last open file is released.
+ */
+void mmapdemo_unregister(struct mmapdemo_dev *md)
+{
+	misc_deregister(&md->misc);
+	kref_put(&md->ref, mmapdemo_buf_release);
 }
 
 static ssize_t mmapdemo_read_iter(struct kiocb *iocb, struct iov_iter *to)
@@ -102,6 +135,8 @@ static ssize_t mmapdemo_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	size_t want = iov_iter_count(to);
 	size_t done;
 
+	if (READ_ONCE(mf->md->removed))
+		return -ENODEV;
 	done = mmapdemo_buf_copy(&mf->md->buf, iocb->ki_pos, to);
 	if (!done && want && iocb->ki_pos < mf->md->buf.nr_pages << PAGE_SHIFT)
 		return -EFAULT;
@@ -115,6 +150,8 @@ static ssize_t mmapdemo_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct mmapdemo_file *mf = iocb->ki_filp->private_data;
 	size_t done;
 
+	if (READ_ONCE(mf->md->removed))
+		return -ENODEV;
 	if (!iov_iter_count(from))
 		return 0;
 	if (iocb->ki_pos >= mf->md->buf.nr_pages << PAGE_SHIFT)
@@ -186,6 +223,9 @@ static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp,
 		.around_pages = atomic64_read(&c->around_pages),
 		.huge_faults = atomic64_read(&c->huge_faults),
 		.huge_fallbacks = atomic64_read(&c->huge_fallbacks),
+		.dirty_pages = atomic64_read(&c->dirty_pages),
+		.synced_pages = atomic64_read(&c->synced_pages),
+		.resets = atomic64_read(&c->resets),
 	};
 	unsigned int mode;
 
@@ -201,14 +241,16 @@ static long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 	struct mmapdemo_file *mf = file->private_data;
 	u32 __user *argp = (u32 __user *)arg;
 	size_t size = mmapdemo_stats_size(cmd);
-	u32 mode;
+	u32 mode, track;
 
+	if (cmd == MMAPDEMO_IOC_INFO)
+		return mmapdemo_ioctl_info(mf->md, argp);
+	if (READ_ONCE(mf->md->removed))
+		return -ENODEV;
 	if (size)
 		return mmapdemo_ioctl_stats(mf->md, argp, size);
 
 	switch (cmd) {
-	case MMAPDEMO_IOC_INFO:
-		return mmapdemo_ioctl_info(mf->md, argp);
 	case MMAPDEMO_IOC_GET_MODE:
 		return put_user(READ_ONCE(mf->mode), argp);
 	case MMAPDEMO_IOC_SET_MODE:
@@ -220,6 +262,25 @@ static long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 		}
 		WRITE_ONCE(mf->mode, mode);
 		return 0;
+	case MMAPDEMO_IOC_GET_TRACK:
+		return put_user(READ_ONCE(mf->track), argp);
+	case MMAPDEMO_IOC_SET_TRACK:
+		if (get_user(track, argp))
+			return -EFAULT;
+		if (track > 1) {
+			pr_debug("set track: %u is neither 0 nor 1\n", track);
+			return -EINVAL;
+		}
+		WRITE_ONCE(mf->track, track);
+		return 0;
+	case MMAPDEMO_IOC_RESET:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		return mmapdemo_reset(mf->md);
+	case MMAPDEMO_IOC_REMOVE:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		return mmapdemo_remove(mf->md);
 	default:
 		return -ENOTTY;
 	}
@@ -235,12 +296,8 @@ static const struct file_operations mmapdemo_fops = {
 	.splice_read	= copy_splice_read,
 	.splice_write	= iter_file_splice_write,
 	.llseek		= mmapdemo_llseek,
-	/*
-	 * msync(MS_SYNC), fsync() and fdatasync(): what write() or a mapping
-	 * stored is in the buffer already, with nothing behind it to write
-	 * back.  Without ->fsync they would fail with EINVAL.
-	 */
-	.fsync		= noop_fsync,
+	/* msync(MS_SYNC), fsync() and fdatasync(); without it, EINVAL. */
+	.fsync		= mmapdemo_fsync,
 	.mmap		= mmapdemo_mmap,
 	.get_unmapped_area = mmapdemo_get_unmapped_area,
 	.unlocked_ioctl	= mmapdemo_ioctl,
@@ -271,9 +328,15 @@ static int __init mmapdemo_init(void)
 	/* Show the rounded size in /sys/module/mmapdemo/parameters/size. */
 	mmapdemo_size = nr_pages << PAGE_SHIFT;
 
-	ret = mmapdemo_buf_alloc(&md->buf, nr_pages);
+	init_rwsem(&md->takedown);
+	kref_init(&md->ref);
+	ret = mmapdemo_mapping_init(md);
 	if (ret)
 		return ret;
+
+	ret = mmapdemo_buf_alloc(&md->buf, nr_pages, md->inode->i_mapping);
+	if (ret)
+		goto err_mapping;
 
 	ret = misc_register(&md->misc);
 	if (ret) {
@@ -288,6 +351,8 @@ static int __init mmapdemo_init(void)
 
 err_free_buf:
 	mmapdemo_buf_free(&md->buf);
+err_mapping:
+	mmapdemo_mapping_exit(md);
 	return ret;
 }
 module_init(mmapdemo_init);
@@ -296,9 +361,10 @@ static void __exit mmapdemo_exit(void)
 {
 	struct mmapdemo_dev *md = &mmapdemo_dev;
 
-	misc_deregister(&md->misc);
-	WARN_ON_ONCE(atomic64_read(&md->stats.live_vmas));
-	mmapdemo_buf_free(&md->buf);
+	/* No file is open, or the module could not be unloaded. */
+	if (!md->removed)
+		mmapdemo_unregister(md);
+	mmapdemo_mapping_exit(md);
 	pr_info("unloaded\n");
 }
 module_exit(mmapdemo_exit);

@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/moduleparam.h>
+#include <linux/pagemap.h>
 
 #include "mmapdemo.h"
 #include "trace.h"
@@ -35,9 +36,9 @@ vm_fault_t mmapdemo_fault(struct vm_fault *vmf)
 	struct mmapdemo_dev *md = vmf->vma->vm_private_data;
 	struct page *page = mmapdemo_buf_page(&md->buf, vmf->pgoff);
 
-	if (!page) {
+	if (!page || !mmapdemo_enter(md)) {
 		trace_mmapdemo_fault(vmf, 0, VM_FAULT_SIGBUS);
-		pr_debug("fault at %#lx: pgoff %lu is past the buffer\n",
+		pr_debug("fault at %#lx: pgoff %lu is past the buffer or removed\n",
 			 vmf->address, vmf->pgoff);
 		return VM_FAULT_SIGBUS;
 	}
@@ -45,14 +46,18 @@ vm_fault_t mmapdemo_fault(struct vm_fault *vmf)
 	/*
 	 * The reference goes to the core: the PTE keeps it until the page is
 	 * unmapped, or the core drops it once it has copied the page for a
-	 * private write.  The buffer's own reference is untouched.
+	 * private write.  The buffer's own reference is untouched.  The lock
+	 * goes too: the core unlocks the page once the PTE is written, which
+	 * a takedown waits for (takedown.c).
 	 */
 	get_page(page);
+	lock_page(page);
+	mmapdemo_leave(md);
 	vmf->page = page;
 	mmapdemo_count_fault(md, vmf);
-	trace_mmapdemo_fault(vmf, page_to_pfn(page), 0);
+	trace_mmapdemo_fault(vmf, page_to_pfn(page), VM_FAULT_LOCKED);
 	pr_debug("fault at %#lx: pgoff %lu\n", vmf->address, vmf->pgoff);
-	return 0;
+	return VM_FAULT_LOCKED;
 }
 
 /*
@@ -108,9 +113,13 @@ static vm_fault_t mmapdemo_map_pages(struct vm_fault *vmf, pgoff_t start,
 	unsigned long mapped = 0;
 	bool hit = false;
 
-	if (!pmd_none(*vmf->pmd))
-		mapped = mmapdemo_map_range(md, vma, start, end, vmf->pgoff,
-					    &hit);
+	/* Not sleeping also means not waiting for a reset: leave it to ->fault. */
+	if (!pmd_none(*vmf->pmd) && down_read_trylock(&md->takedown)) {
+		if (!md->removed)
+			mapped = mmapdemo_map_range(md, vma, start, end,
+						    vmf->pgoff, &hit);
+		up_read(&md->takedown);
+	}
 	atomic64_add(mapped, &md->stats.around_pages);
 	trace_mmapdemo_map_pages(vmf, start, end, mapped, hit);
 	pr_debug("fault-around at %#lx: pgoff %lu-%lu, %lu mapped\n",
@@ -119,23 +128,41 @@ static vm_fault_t mmapdemo_map_pages(struct vm_fault *vmf, pgoff_t start,
 	return hit ? VM_FAULT_NOPAGE : 0;
 }
 
-static const struct vm_operations_struct mmapdemo_fault_vm_ops = {
-	.open = mmapdemo_vma_open,
-	.close = mmapdemo_vma_close,
-	.fault = mmapdemo_fault,
+/* Indexed by whether the mapping tracks writes. */
+static const struct vm_operations_struct mmapdemo_fault_vm_ops[] = {
+	{
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_fault,
+	}, {
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_fault,
+		.page_mkwrite = mmapdemo_page_mkwrite,
+	},
 };
 
-static const struct vm_operations_struct mmapdemo_fault_around_vm_ops = {
-	.open = mmapdemo_vma_open,
-	.close = mmapdemo_vma_close,
-	.fault = mmapdemo_fault,
-	.map_pages = mmapdemo_map_pages,
+/* The same, with fault-around. */
+static const struct vm_operations_struct mmapdemo_fault_around_vm_ops[] = {
+	{
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_fault,
+		.map_pages = mmapdemo_map_pages,
+	}, {
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_fault,
+		.map_pages = mmapdemo_map_pages,
+		.page_mkwrite = mmapdemo_page_mkwrite,
+	},
 };
 
-int mmapdemo_fault_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
+int mmapdemo_fault_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+			bool track)
 {
 	if (!READ_ONCE(mmapdemo_fault_around)) {
-		vma->vm_ops = &mmapdemo_fault_vm_ops;
+		vma->vm_ops = &mmapdemo_fault_vm_ops[track];
 		return 0;
 	}
 	/*
@@ -144,6 +171,6 @@ int mmapdemo_fault_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
 	 * that the core accounts as those ->fault hands it.
 	 */
 	vm_flags_set(vma, VM_MIXEDMAP);
-	vma->vm_ops = &mmapdemo_fault_around_vm_ops;
+	vma->vm_ops = &mmapdemo_fault_around_vm_ops[track];
 	return 0;
 }

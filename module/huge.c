@@ -59,19 +59,31 @@ static vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order)
 	if (order != PMD_ORDER)
 		return VM_FAULT_FALLBACK;
 
-	result = mmapdemo_huge_where(md, vmf, haddr, &pgoff, &pfn);
-	if (result == MMAPDEMO_HUGE_MAPPED) {
+	/*
+	 * A write to a tracked mapping, whether the PMD is empty or maps the
+	 * 2 MiB read-only: falling back makes the core split the PMD, and the
+	 * write is seen by ->pfn_mkwrite, a 4 KiB page at a time.
+	 */
+	if (mmapdemo_tracked(vmf->vma) && (vmf->flags & FAULT_FLAG_WRITE))
+		result = MMAPDEMO_HUGE_TRACKED;
+	else
+		result = mmapdemo_huge_where(md, vmf, haddr, &pgoff, &pfn);
+
+	if (result != MMAPDEMO_HUGE_MAPPED) {
+		ret = VM_FAULT_FALLBACK;
+		atomic64_inc(&md->stats.huge_fallbacks);
+	} else if (!mmapdemo_enter(md)) {
+		ret = VM_FAULT_SIGBUS;
+	} else {
 		/* VM_FAULT_NOPAGE, also when another thread mapped it first. */
 		ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
 					 vmf->flags & FAULT_FLAG_WRITE);
+		mmapdemo_leave(md);
 		if (ret == VM_FAULT_NOPAGE) {
 			atomic64_inc(&md->stats.huge_faults);
 			if (mmapdemo_vma_locked(vmf))
 				atomic64_inc(&md->stats.vma_lock_faults);
 		}
-	} else {
-		ret = VM_FAULT_FALLBACK;
-		atomic64_inc(&md->stats.huge_fallbacks);
 	}
 	trace_mmapdemo_huge_fault(vmf, pgoff, pfn, result, ret);
 	pr_debug("huge fault at %#lx: pgoff %lu: %d\n", vmf->address,
@@ -80,14 +92,26 @@ static vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order)
 }
 #endif /* MMAPDEMO_HAVE_HUGE_PFNMAP */
 
-static const struct vm_operations_struct mmapdemo_huge_vm_ops = {
-	.open = mmapdemo_vma_open,
-	.close = mmapdemo_vma_close,
-	.fault = mmapdemo_pfn_fault,
+/* Indexed by whether the mapping tracks writes. */
+static const struct vm_operations_struct mmapdemo_huge_vm_ops[] = {
+	{
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_pfn_fault,
 #ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
-	.huge_fault = mmapdemo_huge_fault,
+		.huge_fault = mmapdemo_huge_fault,
 #endif
-	.access = mmapdemo_pfnmap_access,
+		.access = mmapdemo_pfnmap_access,
+	}, {
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_pfn_fault,
+#ifdef MMAPDEMO_HAVE_HUGE_PFNMAP
+		.huge_fault = mmapdemo_huge_fault,
+#endif
+		.pfn_mkwrite = mmapdemo_pfn_mkwrite,
+		.access = mmapdemo_pfnmap_access,
+	},
 };
 
 /* Make the address agree with the buffer offset modulo 2 MiB. */
@@ -114,7 +138,8 @@ unsigned long mmapdemo_huge_pages(const struct mmapdemo_buf *buf)
 #endif
 }
 
-int mmapdemo_huge_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
+int mmapdemo_huge_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+		       bool track)
 {
-	return mmapdemo_pfn_setup(vma, &mmapdemo_huge_vm_ops);
+	return mmapdemo_pfn_setup(vma, &mmapdemo_huge_vm_ops[track]);
 }

@@ -6,8 +6,8 @@
  * and a mapcount per PTE), so the mapping is VM_MIXEDMAP, not VM_PFNMAP:
  * GUP works on it (process_vm_readv(), O_DIRECT, vmsplice()), and
  * MAP_PRIVATE is copy-on-write.  Nothing faults into the driver unless the
- * PTEs go away (MADV_DONTNEED); ->fault then hands the page back as fault
- * mode does.
+ * PTEs go away (MADV_DONTNEED, a reset); ->fault then hands the page back as
+ * fault mode does.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,13 +18,22 @@
 
 #define MMAPDEMO_INSERT_BATCH	(PAGE_SIZE / sizeof(struct page *))
 
-static const struct vm_operations_struct mmapdemo_insert_vm_ops = {
-	.open = mmapdemo_vma_open,
-	.close = mmapdemo_vma_close,
-	.fault = mmapdemo_fault,
+/* Indexed by whether the mapping tracks writes. */
+static const struct vm_operations_struct mmapdemo_insert_vm_ops[] = {
+	{
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_fault,
+	}, {
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_fault,
+		.page_mkwrite = mmapdemo_page_mkwrite,
+	},
 };
 
-int mmapdemo_insert_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
+int mmapdemo_insert_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+			 bool track)
 {
 	unsigned long addr = vma->vm_start, left = vma_pages(vma);
 	pgoff_t pgoff = vma->vm_pgoff;
@@ -60,7 +69,7 @@ int mmapdemo_insert_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 
-	vma->vm_ops = &mmapdemo_insert_vm_ops;
+	vma->vm_ops = &mmapdemo_insert_vm_ops[track];
 	atomic64_add(vma_pages(vma), &md->stats.eager_pages);
 	return 0;
 }

@@ -14,7 +14,8 @@
 /* The dispatcher: what it knows of each mode, from MMAPDEMO_MODE_LIST. */
 static const struct mmapdemo_mode_desc {
 	const char *name;
-	int (*mmap)(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+	int (*mmap)(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+		    bool track);
 	unsigned long (*get_unmapped_area)(struct file *file, unsigned long addr,
 					   unsigned long len, unsigned long pgoff,
 					   unsigned long flags);
@@ -91,8 +92,10 @@ void mmapdemo_vma_close(struct vm_area_struct *vma)
 
 /* Check the request against the buffer, then let the mode set up @vma. */
 static int mmapdemo_mmap_mode(struct mmapdemo_dev *md, unsigned int mode,
-			      struct vm_area_struct *vma)
+			      bool track, struct vm_area_struct *vma)
 {
+	if (READ_ONCE(md->removed))
+		return -ENODEV;
 	if (!mmapdemo_buf_range_ok(&md->buf, vma->vm_pgoff, vma_pages(vma))) {
 		pr_debug("mmap: pages %lu+%lu are outside the %lu-page buffer\n",
 			 vma->vm_pgoff, vma_pages(vma), md->buf.nr_pages);
@@ -109,7 +112,17 @@ static int mmapdemo_mmap_mode(struct mmapdemo_dev *md, unsigned int mode,
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_private_data = md;
 
-	return mmapdemo_modes[mode].mmap(md, vma);
+	/*
+	 * A tracked mapping's PTEs are read-only until a write faults into
+	 * the driver.  The core write-protects vm_page_prot itself, because
+	 * the vm_operations have a *_mkwrite, but only after .mmap returns
+	 * (vma_set_page_prot()); the eager modes write their PTEs before, so
+	 * do it here the same way: the protection of a private mapping.
+	 */
+	if (track && (vma->vm_flags & VM_SHARED))
+		vma->vm_page_prot = vm_get_page_prot(vma->vm_flags & ~VM_SHARED);
+
+	return mmapdemo_modes[mode].mmap(md, vma, track);
 }
 
 int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
@@ -119,7 +132,7 @@ int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned int mode = READ_ONCE(mf->mode);
 	int ret;
 
-	ret = mmapdemo_mmap_mode(md, mode, vma);
+	ret = mmapdemo_mmap_mode(md, mode, READ_ONCE(mf->track), vma);
 	trace_mmapdemo_mmap(mode, vma, ret);
 	pr_debug("mmap %s: %#lx-%#lx pgoff %lu flags %#lx: %d\n",
 		 mmapdemo_modes[mode].name, vma->vm_start, vma->vm_end,

@@ -8,9 +8,11 @@
 
 #include <linux/atomic.h>
 #include <linux/fs.h>
+#include <linux/kref.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mmapdemo.h>
+#include <linux/rwsem.h>
 
 #include "compat.h"
 
@@ -42,14 +44,16 @@ enum { MMAPDEMO_MODE_LIST MMAPDEMO_NR_MODES };
  * What huge mode's 2 MiB fault handler did, listed as the modes are, with
  * the name the trace shows: one PMD maps the 2 MiB; or it fell back to 4 KiB
  * pages because the 2 MiB are not all inside the VMA, because the address and
- * the buffer offset disagree modulo 2 MiB, or because no 2 MiB chunk of the
- * buffer is there.
+ * the buffer offset disagree modulo 2 MiB, because no 2 MiB chunk of the
+ * buffer is there, or because it is a write to a write-tracked mapping, whose
+ * writes are seen a 4 KiB page at a time (writeback.c).
  */
 #define MMAPDEMO_HUGE_RESULTS						\
 	EM(MMAPDEMO_HUGE_MAPPED, "mapped")				\
 	EM(MMAPDEMO_HUGE_NO_ROOM, "fallback-vma")			\
 	EM(MMAPDEMO_HUGE_MISALIGNED, "fallback-align")			\
-	EM_LAST(MMAPDEMO_HUGE_FRAGMENTED, "fallback-chunk")
+	EM(MMAPDEMO_HUGE_FRAGMENTED, "fallback-chunk")			\
+	EM_LAST(MMAPDEMO_HUGE_TRACKED, "fallback-write")
 
 #define EM(result, ...)		result,
 #define EM_LAST(result, ...)	result,
@@ -71,10 +75,15 @@ struct mmapdemo_chunk {
  * The buffer: @nr_chunks chunks sorted by pgoff, followed by a sentinel
  * whose pgoff is @nr_pages, so chunk i spans [chunks[i].pgoff,
  * chunks[i + 1].pgoff).  The first @pmd_pages pages are in chunks of at
- * least a PMD's size.  Fixed from load to unload.
+ * least a PMD's size.  Fixed from load until the device is removed or
+ * unloaded.  @dirty has a bit per page written through a tracked mapping
+ * since the last sync, @dirty_pfn one per page of those written through a
+ * PFN map (writeback.c).
  */
 struct mmapdemo_buf {
 	struct mmapdemo_chunk *chunks;
+	unsigned long *dirty;
+	unsigned long *dirty_pfn;
 	unsigned int nr_chunks;
 	unsigned int max_order;
 	unsigned long nr_pages;
@@ -94,19 +103,38 @@ struct mmapdemo_counters {
 	atomic64_t around_pages;
 	atomic64_t huge_faults;
 	atomic64_t huge_fallbacks;
+	atomic64_t dirty_pages;
+	atomic64_t synced_pages;
+	atomic64_t resets;
 };
 
+/*
+ * The device.  @inode holds the address_space of every open file, @takedown
+ * orders the fault handlers against reset and removal, and @ref keeps the
+ * buffer for the registration and for each open file (takedown.c).
+ */
 struct mmapdemo_dev {
 	struct miscdevice misc;
 	struct mmapdemo_buf buf;
 	struct mmapdemo_counters stats;
+	struct inode *inode;
+	struct rw_semaphore takedown;
+	bool removed;
+	struct kref ref;
 };
 
 /* Per open file: file->private_data. */
 struct mmapdemo_file {
 	struct mmapdemo_dev *md;
 	u32 mode;		/* enum mmapdemo_mode of the next mmap() */
+	bool track;		/* whether it tracks writes (writeback.c) */
 };
+
+/* Whether @vma tracks writes: it has a *_mkwrite handler. */
+static inline bool mmapdemo_tracked(const struct vm_area_struct *vma)
+{
+	return vma->vm_ops->page_mkwrite || vma->vm_ops->pfn_mkwrite;
+}
 
 /*
  * Count a fault handler's success (@md's faults counter), and whether it ran
@@ -122,7 +150,8 @@ static inline void mmapdemo_count_fault(struct mmapdemo_dev *md,
 }
 
 /* buffer.c */
-int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages);
+int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages,
+		       struct address_space *mapping);
 void mmapdemo_buf_free(struct mmapdemo_buf *buf);
 bool mmapdemo_buf_range_ok(const struct mmapdemo_buf *buf, pgoff_t pgoff,
 			   unsigned long nr);
@@ -147,17 +176,25 @@ int mmapdemo_pfnmap_private(struct vm_area_struct *vma);
 int mmapdemo_pfnmap_access(struct vm_area_struct *vma, unsigned long addr,
 			   void *buf, int len, int write);
 
-/* One file per mode: set up @vma, after mmapdemo_mmap() checked it. */
-int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
-int mmapdemo_fault_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
-int mmapdemo_insert_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
-int mmapdemo_pfn_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
-int mmapdemo_huge_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma);
+/*
+ * One file per mode: set up @vma, after mmapdemo_mmap() checked it; @track:
+ * with the vm_operations that track writes.
+ */
+int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+			bool track);
+int mmapdemo_fault_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+			bool track);
+int mmapdemo_insert_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+			 bool track);
+int mmapdemo_pfn_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+		      bool track);
+int mmapdemo_huge_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+		       bool track);
 
 /* fault.c: hand the core the page at vmf->pgoff (fault and insert modes) */
 vm_fault_t mmapdemo_fault(struct vm_fault *vmf);
 
-/* pfn.c: a VM_PFNMAP VMA whose faults insert PFNs (pfn and huge modes) */
+/* pfn.c: faults that insert PFNs (pfn, huge, and remap after a takedown) */
 int mmapdemo_pfn_setup(struct vm_area_struct *vma,
 		       const struct vm_operations_struct *vm_ops);
 vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf);
@@ -169,5 +206,22 @@ unsigned long mmapdemo_huge_get_unmapped_area(struct file *file,
 					      unsigned long pgoff,
 					      unsigned long flags);
 unsigned long mmapdemo_huge_pages(const struct mmapdemo_buf *buf);
+
+/* writeback.c: tracking writes, and syncing them */
+vm_fault_t mmapdemo_page_mkwrite(struct vm_fault *vmf);
+vm_fault_t mmapdemo_pfn_mkwrite(struct vm_fault *vmf);
+int mmapdemo_fsync(struct file *file, loff_t start, loff_t end, int datasync);
+void mmapdemo_forget_dirty(struct mmapdemo_buf *buf, pgoff_t pgoff);
+
+/* takedown.c: one address_space, reset and removal while mapped */
+int mmapdemo_mapping_init(struct mmapdemo_dev *md);
+void mmapdemo_mapping_exit(struct mmapdemo_dev *md);
+bool mmapdemo_enter(struct mmapdemo_dev *md);
+void mmapdemo_leave(struct mmapdemo_dev *md);
+int mmapdemo_reset(struct mmapdemo_dev *md);
+int mmapdemo_remove(struct mmapdemo_dev *md);
+
+/* device.c */
+void mmapdemo_unregister(struct mmapdemo_dev *md);
 
 #endif /* _MMAPDEMO_H */

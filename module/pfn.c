@@ -12,7 +12,12 @@
 #include "mmapdemo.h"
 #include "trace.h"
 
-/* Map the page at vmf->pgoff by its frame number (pfn and huge modes). */
+/*
+ * Map the page at vmf->pgoff by its frame number: pfn and huge modes, and
+ * remap mode once a sync or a takedown zapped its PTEs.  In a write-tracked mapping
+ * the PTE is read-only (vm_page_prot), and a write faults again, into
+ * ->pfn_mkwrite.
+ */
 vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf)
 {
 	struct mmapdemo_dev *md = vmf->vma->vm_private_data;
@@ -28,8 +33,13 @@ vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf)
 	}
 
 	pfn = page_to_pfn(page);
-	/* VM_FAULT_NOPAGE, also when another thread mapped it first. */
-	ret = vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+	if (mmapdemo_enter(md)) {
+		/* VM_FAULT_NOPAGE, also when another thread mapped it first. */
+		ret = vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+		mmapdemo_leave(md);
+	} else {
+		ret = VM_FAULT_SIGBUS;
+	}
 	if (ret == VM_FAULT_NOPAGE)
 		mmapdemo_count_fault(md, vmf);
 	trace_mmapdemo_pfn_fault(vmf, pfn, ret);
@@ -38,11 +48,20 @@ vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf)
 	return ret;
 }
 
-static const struct vm_operations_struct mmapdemo_pfn_vm_ops = {
-	.open = mmapdemo_vma_open,
-	.close = mmapdemo_vma_close,
-	.fault = mmapdemo_pfn_fault,
-	.access = mmapdemo_pfnmap_access,
+/* Indexed by whether the mapping tracks writes. */
+static const struct vm_operations_struct mmapdemo_pfn_vm_ops[] = {
+	{
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_pfn_fault,
+		.access = mmapdemo_pfnmap_access,
+	}, {
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_pfn_fault,
+		.pfn_mkwrite = mmapdemo_pfn_mkwrite,
+		.access = mmapdemo_pfnmap_access,
+	},
 };
 
 /**
@@ -67,7 +86,8 @@ int mmapdemo_pfn_setup(struct vm_area_struct *vma,
 	return 0;
 }
 
-int mmapdemo_pfn_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
+int mmapdemo_pfn_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+		      bool track)
 {
-	return mmapdemo_pfn_setup(vma, &mmapdemo_pfn_vm_ops);
+	return mmapdemo_pfn_setup(vma, &mmapdemo_pfn_vm_ops[track]);
 }

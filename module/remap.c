@@ -2,20 +2,35 @@
 /*
  * The eager PFN path: mmap() writes every PTE of the VMA with
  * remap_pfn_range(), one call per physically contiguous run of the buffer.
- * The result is a VM_PFNMAP | VM_IO mapping (see pfnmap_rules.c) that never faults
- * into the driver.
+ * The result is a VM_PFNMAP | VM_IO mapping (see pfnmap_rules.c) that never
+ * faults into the driver, until something zaps its PTEs: a reset or a
+ * removal (takedown.c), or a sync that re-arms write tracking (writeback.c).
+ * Then, as vfio-pci does for a BAR it zapped, the fault handler maps each
+ * page back as pfn mode does, or raises SIGBUS once the device is removed.
+ * Without it a zapped remap mapping could only ever raise SIGBUS.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "mmapdemo.h"
 
-static const struct vm_operations_struct mmapdemo_remap_vm_ops = {
-	.open = mmapdemo_vma_open,
-	.close = mmapdemo_vma_close,
-	.access = mmapdemo_pfnmap_access,
+/* Indexed by whether the mapping tracks writes. */
+static const struct vm_operations_struct mmapdemo_remap_vm_ops[] = {
+	{
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_pfn_fault,
+		.access = mmapdemo_pfnmap_access,
+	}, {
+		.open = mmapdemo_vma_open,
+		.close = mmapdemo_vma_close,
+		.fault = mmapdemo_pfn_fault,
+		.pfn_mkwrite = mmapdemo_pfn_mkwrite,
+		.access = mmapdemo_pfnmap_access,
+	},
 };
 
-int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
+int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
+			bool track)
 {
 	unsigned long addr = vma->vm_start, left = vma_pages(vma);
 	unsigned long pfn, nr;
@@ -38,7 +53,7 @@ int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma)
 		left -= nr;
 	}
 
-	vma->vm_ops = &mmapdemo_remap_vm_ops;
+	vma->vm_ops = &mmapdemo_remap_vm_ops[track];
 	atomic64_add(vma_pages(vma), &md->stats.eager_pages);
 	return 0;
 }

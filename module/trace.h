@@ -191,6 +191,71 @@ DEFINE_EVENT(mmapdemo_vma, mmapdemo_vma_close,
 	     TP_ARGS(vma)
 );
 
+/*
+ * The first write to a page of a tracked mapping: the page, whether a PFN
+ * map took it (whose PTEs a sync zaps), and whether the page was dirty
+ * already (written through another mapping since the last sync).
+ */
+TRACE_EVENT(mmapdemo_mkwrite,
+	    TP_PROTO(struct vm_fault *vmf, bool pfnmap, bool was_dirty),
+	    TP_ARGS(vmf, pfnmap, was_dirty),
+	    TP_STRUCT__entry(__field(unsigned long, address)
+			     __field(unsigned long, pgoff)
+			     __field(bool, pfnmap)
+			     __field(bool, was_dirty)),
+	    TP_fast_assign(__entry->address = vmf->address;
+			   __entry->pgoff = vmf->pgoff;
+			   __entry->pfnmap = pfnmap;
+			   __entry->was_dirty = was_dirty;),
+	    TP_printk("address=%#lx pgoff=%lu map=%s dirty=%s",
+		      __entry->address, __entry->pgoff,
+		      __entry->pfnmap ? "pfn" : "page",
+		      __entry->was_dirty ? "already" : "now")
+);
+
+/*
+ * A sync wrote back a run of dirty pages from @pgoff: how many, and how
+ * many of them (from the first that needed it) it re-armed by zapping their
+ * PTEs rather than write-protecting them with folio_mkclean().
+ */
+TRACE_EVENT(mmapdemo_writeback,
+	    TP_PROTO(unsigned long pgoff, unsigned long pages,
+		     unsigned long written, unsigned long zapped),
+	    TP_ARGS(pgoff, pages, written, zapped),
+	    TP_STRUCT__entry(__field(unsigned long, pgoff)
+			     __field(unsigned long, pages)
+			     __field(unsigned long, written)
+			     __field(unsigned long, zapped)),
+	    TP_fast_assign(__entry->pgoff = pgoff;
+			   __entry->pages = pages;
+			   __entry->written = written;
+			   __entry->zapped = zapped;),
+	    TP_printk("pgoff=%lu pages=%lu written=%lu zapped=%lu",
+		      __entry->pgoff, __entry->pages, __entry->written,
+		      __entry->zapped)
+);
+
+/* Every mapping of the buffer's @pages pages was taken down. */
+DECLARE_EVENT_CLASS(mmapdemo_takedown,
+		    TP_PROTO(unsigned long pages),
+		    TP_ARGS(pages),
+		    TP_STRUCT__entry(__field(unsigned long, pages)),
+		    TP_fast_assign(__entry->pages = pages;),
+		    TP_printk("pages=%lu", __entry->pages)
+);
+
+/* ... and the buffer zeroed: MMAPDEMO_IOC_RESET. */
+DEFINE_EVENT(mmapdemo_takedown, mmapdemo_reset,
+	     TP_PROTO(unsigned long pages),
+	     TP_ARGS(pages)
+);
+
+/* ... for good: MMAPDEMO_IOC_REMOVE. */
+DEFINE_EVENT(mmapdemo_takedown, mmapdemo_remove,
+	     TP_PROTO(unsigned long pages),
+	     TP_ARGS(pages)
+);
+
 #undef EM
 #undef EM_LAST
 

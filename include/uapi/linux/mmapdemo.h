@@ -17,8 +17,9 @@
 /**
  * enum mmapdemo_mode - how mmap() builds the page tables
  * @MMAPDEMO_MODE_REMAP: eager.  mmap() writes every PTE with
- *	remap_pfn_range(); the VMA is VM_PFNMAP and never faults into the
- *	driver.  Writable MAP_PRIVATE mappings are refused.
+ *	remap_pfn_range(); the VMA is VM_PFNMAP and faults into the driver
+ *	only once something zapped its PTEs (a reset, a sync of a tracked
+ *	mapping).  Writable MAP_PRIVATE mappings are refused.
  * @MMAPDEMO_MODE_FAULT: lazy.  mmap() installs only the vm_operations; the
  *	first touch of each page enters the driver's fault handler, which hands
  *	the page to the core MM.  MAP_PRIVATE is copy-on-write.
@@ -98,6 +99,11 @@ struct mmapdemo_info {
  *	fault to 4 KiB pages.  A fault that falls back under the per-VMA lock
  *	is retried under mmap_lock (huge mode's 4 KiB handler cannot run under
  *	the VMA lock), and then counts twice.
+ * @dirty_pages: pages that a write through a write-tracked mapping made
+ *	dirty: a page counts once until a sync writes it back
+ * @synced_pages: dirty pages that fsync(), fdatasync() or msync(MS_SYNC)
+ *	wrote back
+ * @resets: MMAPDEMO_IOC_RESET calls that reset the buffer
  *
  * Fields are only ever appended.  The size is part of MMAPDEMO_IOC_STATS, and
  * the driver answers every size it has had, so a program built against an
@@ -115,6 +121,9 @@ struct mmapdemo_stats {
 	__u64 around_pages;
 	__u64 huge_faults;
 	__u64 huge_fallbacks;
+	__u64 dirty_pages;
+	__u64 synced_pages;
+	__u64 resets;
 };
 
 #define MMAPDEMO_IOC_MAGIC	0xB9
@@ -127,5 +136,29 @@ struct mmapdemo_stats {
 #define MMAPDEMO_IOC_SET_MODE	_IOW(MMAPDEMO_IOC_MAGIC, 0x02, __u32)
 /* Read the device-wide counters. */
 #define MMAPDEMO_IOC_STATS	_IOR(MMAPDEMO_IOC_MAGIC, 0x03, struct mmapdemo_stats)
+/*
+ * Whether this open file's next mmap() tracks writes: 1, the first write to
+ * each page after mmap() or after the last sync enters the driver, which
+ * records the page as dirty for fsync() and msync() to write back; 0 (the
+ * default), writes go straight to the buffer.  Existing mappings keep what
+ * they were made with.  SET with other than 0 or 1: -EINVAL.
+ */
+#define MMAPDEMO_IOC_GET_TRACK	_IOR(MMAPDEMO_IOC_MAGIC, 0x04, __u32)
+#define MMAPDEMO_IOC_SET_TRACK	_IOW(MMAPDEMO_IOC_MAGIC, 0x05, __u32)
+/*
+ * Reset the device, as a driver does on a device reset: take down every
+ * mapping of the buffer in every process, zero the buffer and forget its
+ * dirty pages.  The next touch of a mapping faults a page back in, in every
+ * mode.  Needs CAP_SYS_ADMIN (else -EPERM).
+ */
+#define MMAPDEMO_IOC_RESET	_IO(MMAPDEMO_IOC_MAGIC, 0x06)
+/*
+ * Remove the device, as a surprise removal of the hardware: /dev/mmapdemo
+ * goes away, every access through an existing mapping raises SIGBUS, and
+ * read(), write(), mmap(), fsync() and every ioctl but MMAPDEMO_IOC_INFO
+ * fail with -ENODEV on the files still open.  The module unloads once they
+ * and their mappings are gone.  Needs CAP_SYS_ADMIN (else -EPERM).
+ */
+#define MMAPDEMO_IOC_REMOVE	_IO(MMAPDEMO_IOC_MAGIC, 0x07)
 
 #endif /* _UAPI_LINUX_MMAPDEMO_H */
