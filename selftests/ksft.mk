@@ -13,7 +13,8 @@ OUTPUT := $(CURDIR)
 CFLAGS += -O2 -g -Wall -I$(TOP)/include/uapi -I$(TOP)/lib -I$(TOP)/selftests \
 	  -I$(KSFT) -pthread
 LDFLAGS += -static -pthread
-LOCAL_HDRS += $(TOP)/selftests/mmapdemo_test.h $(wildcard $(TOP)/lib/*.h)
+LOCAL_HDRS += $(TOP)/selftests/mmapdemo_test.h $(wildcard $(TOP)/lib/*.h) \
+	      $(TOP)/include/uapi/linux/mmapdemo.h
 
 ifeq ($(MAKECMDGOALS),clean)
 clean:

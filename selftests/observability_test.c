@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What the driver lets a person watch: its tracepoints fire for every mmap,
- * fault, fault-around window, batch of inserted pages and VMA open and
- * close, as often as its counters (MMAPDEMO_IOC_STATS) say.
+ * fault, fault-around window, batch of inserted pages, VMA open and close,
+ * tracked write, written-back run and reset, as often as its counters
+ * (MMAPDEMO_IOC_STATS) say.
  */
 #include <stdlib.h>
 
@@ -93,6 +94,56 @@ TEST_F(mmapdemo, every_tracepoint_fires)
 		  sum_field(trace, "mmapdemo_insert: ", " pages="));
 	EXPECT_EQ(1, count_lines(trace, "mmapdemo_vma_open: "));
 	EXPECT_EQ(1, count_lines(trace, "mmapdemo_vma_close: "));
+	free(trace);
+}
+
+/*
+ * Write NPAGES pages of a tracked mapping, twice, msync() it and reset the
+ * device: a write event per page made dirty, written-back runs that add up
+ * to the pages msync() wrote back, and a reset event.
+ */
+TEST_F(mmapdemo, write_side_tracepoints_fire)
+{
+	size_t len = NPAGES * self->page;
+	struct mmapdemo_stats before, after;
+	char root[256], *trace;
+	__u32 track = 1;
+	struct trace t;
+	unsigned char *p;
+	int ret;
+
+	ASSERT_EQ(0, ioctl(self->fd, MMAPDEMO_IOC_SET_TRACK, &track));
+	ret = trace_start(&t, root, sizeof(root));
+	if (ret)
+		SKIP(return, "%s: %s: no tracefs with mmapdemo events", root,
+		     strerror(-ret));
+
+	ASSERT_EQ(0, device_stats(self->fd, &before));
+	p = map_shared(self, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 1, len);
+	memset(p, 2, len);
+	EXPECT_EQ(0, msync(p, len, MS_SYNC));
+	ret = ioctl(self->fd, MMAPDEMO_IOC_RESET);
+	EXPECT_EQ(0, ret ? errno : 0) TH_LOG("reset: %s", strerror(errno));
+	ASSERT_EQ(0, munmap(p, len));
+	ASSERT_EQ(0, device_stats(self->fd, &after));
+
+	trace = trace_read(t.dir, "trace");
+	trace_stop(&t);
+	ASSERT_NE(NULL, trace);
+
+	EXPECT_EQ(NPAGES, after.dirty_pages - before.dirty_pages);
+	EXPECT_EQ(after.dirty_pages - before.dirty_pages,
+		  count_lines(trace, " dirty=now"));
+	EXPECT_EQ(0, count_lines(trace, " dirty=already"));
+	EXPECT_EQ(count_lines(trace, "mmapdemo_mkwrite: "),
+		  count_lines(trace, variant->pfnmap ? " map=pfn " : " map=page "));
+	EXPECT_EQ(NPAGES, after.synced_pages - before.synced_pages);
+	EXPECT_EQ(after.synced_pages - before.synced_pages,
+		  sum_field(trace, "mmapdemo_writeback: ", " written="));
+	EXPECT_EQ(1, after.resets - before.resets);
+	EXPECT_EQ(1, count_lines(trace, "mmapdemo_reset: "));
 	free(trace);
 }
 

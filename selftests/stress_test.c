@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Threads and processes race mmap(), munmap(), mremap(), mprotect(), fork(),
- * close() and open() on one /dev/mmapdemo, in each row of the mode table and
- * in all rows at once.  Each worker owns a region of the buffer, and maps
+ * close(), open() and msync() or fsync() on one /dev/mmapdemo, with and
+ * without write tracking, in each row of the mode table and in all rows at
+ * once.  Each worker owns a region of the buffer, and maps
  * parts of it or the first 2 MiB of the buffer, which hold every region (one
  * PMD in huge mode, which the others' calls split).  After every call it
  * checks its pages, a pattern seed each, through each of its readable
@@ -31,9 +32,9 @@
 #define RW	     (PROT_READ | PROT_WRITE)
 #define ADD(x, n)    __atomic_fetch_add(&(x), (n), __ATOMIC_RELAXED)
 
-enum op { MMAP, MUNMAP, MREMAP, MPROTECT, STORE, FORK, REOPEN, NR_OPS };
+enum op { MMAP, MUNMAP, MREMAP, MPROTECT, STORE, FORK, REOPEN, SYNC, NR_OPS };
 static const char *const op_names[NR_OPS] = {
-	"mmap", "munmap", "mremap", "mprotect", "store", "fork", "reopen",
+	"mmap", "munmap", "mremap", "mprotect", "store", "fork", "reopen", "sync",
 };
 
 /* What the workers report, in memory they share with the test. */
@@ -315,11 +316,27 @@ static void do_reopen(struct worker *w, struct map *m, size_t i, size_t n)
 		set_mode(w);
 }
 
+/*
+ * msync(MS_SYNC) a mapping, or fsync() the file: that write-protects or zaps
+ * the PTEs of the pages written through tracked mappings.  Whether the next
+ * mmap() tracks writes is drawn anew.
+ */
+static void do_sync(struct worker *w, struct map *m, size_t i, size_t n)
+{
+	__u32 track = rnd_below(w, 2);
+
+	ioctl(w->fd, MMAPDEMO_IOC_SET_TRACK, &track);
+	if (m->addr)
+		count(w, msync(m->addr, m->pages * page, MS_SYNC));
+	else
+		count(w, fsync(w->fd));
+}
+
 /* The calls, by enum op. */
 static void (*const ops[NR_OPS])(struct worker *w, struct map *m, size_t i,
 				 size_t n) = {
 	do_mmap,  do_munmap, do_mremap, do_mprotect,
-	do_store, do_fork,   do_reopen,
+	do_store, do_fork,   do_reopen, do_sync,
 };
 
 /* A random call on pages [i, i + n) of a random slot; then a check. */
