@@ -44,10 +44,14 @@ extern const char *device_path;
 
 void command_option(const struct command *cmd, int opt);
 void command_no_args(const struct command *cmd, int argc, char **argv);
+void command_no_options(const struct command *cmd, int argc, char **argv);
 
 int cmd_info(const struct command *cmd, int argc, char **argv);
 int cmd_stats(const struct command *cmd, int argc, char **argv);
 int cmd_map(const struct command *cmd, int argc, char **argv);
+int cmd_sync(const struct command *cmd, int argc, char **argv);
+int cmd_reset(const struct command *cmd, int argc, char **argv);
+int cmd_remove(const struct command *cmd, int argc, char **argv);
 int cmd_demo(const struct command *cmd, int argc, char **argv);
 int cmd_bench(const struct command *cmd, int argc, char **argv);
 
@@ -79,6 +83,21 @@ int device_set_mode(int fd, unsigned int mode);
 unsigned int device_get_mode(int fd);
 /* The modes of the table the driver has, as a bit mask. */
 uint32_t modes_present(int fd);
+/*
+ * The ioctls of write tracking, reset and removal: 0 or -errno, for the
+ * caller to judge.  Reset and removal need CAP_SYS_ADMIN.
+ */
+int device_set_track(int fd, bool track);
+int device_reset(int fd);
+int device_remove(int fd);
+/* What @err from one of these means, for a message: "" or " (why)". */
+const char *device_err_hint(int err);
+/* "mmapdemo: /dev/mmapdemo: @ioctl (why): <strerror>", and exit. */
+void die_ioctl(int err, const char *ioctl) __attribute__((noreturn));
+
+/* sync.c: "@what: 12.5 µs, 3 pages written back@note" */
+void print_written_back(const char *what, uint64_t ns, uint64_t pages,
+			const char *note);
 
 /* counters.c: the driver's counters, from the STATS ioctl */
 struct counters {
@@ -139,6 +158,23 @@ struct demo_mode {
 
 #define DEMO_VMFLAGS "pf io dd de mm"
 
+/*
+ * The write side, per row of the table of modes: writes to a mapping with
+ * write tracking on, msync(MS_SYNC), then MMAPDEMO_IOC_RESET.
+ */
+struct demo_write {
+	const struct mode_info *row;
+	const char *failed; /* the step that failed, or NULL */
+	int err;	    /* its errno; the rest is unset */
+	/* The driver's counters' growth over the writes and the msync(). */
+	uint64_t dirty_pages, synced_pages;
+	long synced_read_faults; /* minor faults of reading a synced page */
+	int reset_byte;		 /* what a written page reads after the reset */
+	long reset_read_faults;	 /* minor faults of that read */
+};
+/* Rows of the table of modes: one without fault-around, one with, per mode. */
+#define MAX_MODE_ROWS (2 * MAX_MODES)
+
 struct demo {
 	uint64_t length, pages;
 	int fault_around;    /* the module parameter: 0, 1, or -1 unknown */
@@ -148,8 +184,23 @@ struct demo {
 	uint64_t trace_pages;
 	int trace_err; /* why there is no trace, or 0 */
 	char trace_root[256];
+	/* The write side: @nr_writes writes to @written_pages of @write_pages. */
+	unsigned int write_pages, nr_writes, written_pages;
+	struct demo_write write_rows[MAX_MODE_ROWS];
+	unsigned int nr_write_rows;
+	int write_err; /* why there is no write side, or 0 */
+	int reset_err; /* of MMAPDEMO_IOC_RESET: no reset facts, or 0 */
+	unsigned int write_trace_mode;
+	char **write_trace; /* the trace of one write, msync and reset */
+	size_t write_trace_nr;
 };
 
+/* Record the driver's events while @act(@arg) runs; fatal on failure. */
+void demo_record(struct trace *t, void (*act)(void *arg), void *arg,
+		 char ***lines, size_t *nr);
+void demo_write_run(struct demo *d);
+/* The trace of one sequence of the write side. */
+void demo_write_trace(struct demo *d, struct trace *t);
 void demo_print_table(const struct demo *d);
 void demo_print_json(const struct demo *d);
 

@@ -29,6 +29,9 @@ static const struct counter {
 	COUNTER(around_pages, "around pages", false),
 	COUNTER(huge_faults, "2 MiB faults", false),
 	COUNTER(huge_fallbacks, "2 MiB fallbacks", false),
+	COUNTER(dirty_pages, "dirty pages", false),
+	COUNTER(synced_pages, "synced pages", false),
+	COUNTER(resets, "resets", false),
 };
 
 static __u64 *counter_field(const struct mmapdemo_stats *st,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmapdemo demo: map the same range once in each mode the driver has, read
- * every page, and collect what the kernel and the driver say about it.  Then
- * record the driver's trace events for a small mapping in each mode.
+ * every page, and collect what the kernel and the driver say about it; then
+ * the write side (demo_write.c).  Then record the driver's trace events for
+ * a small mapping in each mode, and for one sequence of the write side.
  * demo_table.c and demo_json.c print the result.
  */
 #include <errno.h>
@@ -61,28 +62,42 @@ static void demo_measure(int fd, size_t len, struct demo_mode *r)
 	munmap(p, len);
 }
 
-/* Map, touch and unmap @len bytes with the driver's events on. */
-static void demo_trace(int fd, struct trace *t, size_t len, struct demo_mode *r)
+void demo_record(struct trace *t, void (*act)(void *arg), void *arg,
+		 char ***lines, size_t *nr)
 {
-	unsigned char *p;
 	int ret;
 
 	ret = trace_clear(t);
 	if (ret)
 		die_err(-ret, "%s/trace", t->dir);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p != MAP_FAILED) {
-		touch_pages(p, len);
-		munmap(p, len);
-	}
-	ret = trace_lines(t, &r->trace, &r->trace_nr);
+	act(arg);
+	ret = trace_lines(t, lines, nr);
 	if (ret)
 		die_err(-ret, "%s/trace", t->dir);
 }
 
+struct trace_map {
+	int fd;
+	size_t len;
+};
+
+/* Map, touch and unmap a struct trace_map's @len bytes of its @fd. */
+static void map_touch(void *arg)
+{
+	const struct trace_map *m = arg;
+	unsigned char *p;
+
+	p = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+	if (p != MAP_FAILED) {
+		touch_pages(p, m->len);
+		munmap(p, m->len);
+	}
+}
+
 static void demo_run(int fd, struct demo *d)
 {
-	size_t len = d->length, trace_len;
+	struct trace_map map = { .fd = fd };
+	size_t len = d->length;
 	struct demo_mode *r;
 	struct trace t;
 	unsigned int i;
@@ -95,18 +110,20 @@ static void demo_run(int fd, struct demo *d)
 		*r = (struct demo_mode){ .mode = i };
 		demo_measure(fd, len, r);
 	}
+	demo_write_run(d);
 
 	/* After the timings, which the tracepoints would slow down. */
 	d->trace_pages = d->pages < TRACE_PAGES ? d->pages : TRACE_PAGES;
-	trace_len = d->trace_pages * page_size();
+	map.len = d->trace_pages * page_size();
 	ret = trace_start(&t, d->trace_root, sizeof(d->trace_root));
 	d->trace_err = -ret;
 	if (ret)
 		return;
 	for (r = d->modes; r < d->modes + d->nr_modes; r++) {
 		device_set_mode(fd, r->mode);
-		demo_trace(fd, &t, trace_len, r);
+		demo_record(&t, map_touch, &map, &r->trace, &r->trace_nr);
 	}
+	demo_write_trace(d, &t);
 	trace_stop(&t);
 }
 
@@ -116,6 +133,7 @@ static void demo_free(struct demo *d)
 
 	for (i = 0; i < d->nr_modes; i++)
 		trace_lines_free(d->modes[i].trace, d->modes[i].trace_nr);
+	trace_lines_free(d->write_trace, d->write_trace_nr);
 }
 
 int cmd_demo(const struct command *cmd, int argc, char **argv)

@@ -6,7 +6,13 @@
  *
  *	{ "length": 2097152, "pages": 512, "fault_around": true, ...
  *	  "modes": [ { "mode": "remap", "mmap_ns": 41250, ... }, ... ],
- *	  "trace": [ "mmapdemo_mmap: mode=remap ...", ... ] }
+ *	  "trace": [ "mmapdemo_mmap: mode=remap ...", ... ],
+ *	  "write": { "pages": 8, "writes": 4, "written_pages": 3, ...
+ *	    "rows": [ { "row": "remap", "dirty_pages": 3, ... }, ... ],
+ *	    "trace": [ "mmapdemo_mmap: mode=fault ...", ... ] } }
+ *
+ * "write" is null when the driver cannot track writes ("write_error" says
+ * why); the reset's facts are null when the reset failed ("reset_error").
  */
 #include "cli.h"
 
@@ -78,6 +84,65 @@ static void json_trace(struct json *j, const struct demo *d)
 	json_close(j, ']');
 }
 
+/* The write side of one row of the table of modes. */
+static void json_write_row(struct json *j, const struct demo *d,
+			   const struct demo_write *w)
+{
+	bool ok = !w->failed, reset = ok && !d->reset_err;
+
+	json_open(j, NULL, '{');
+	json_str(j, "row", w->row->variant);
+	json_str(j, "mode", w->row->name);
+	json_bool(j, "fault_around", w->row->around);
+	if (ok)
+		json_null(j, "failed");
+	else
+		json_str(j, "failed", w->failed);
+	json_errno(j, "error", w->err);
+	json_count(j, "dirty_pages", w->dirty_pages, ok);
+	json_count(j, "synced_pages", w->synced_pages, ok);
+	json_count(j, "synced_read_faults", w->synced_read_faults, ok);
+	json_count(j, "reset_byte", w->reset_byte, reset);
+	json_count(j, "reset_read_faults", w->reset_read_faults, reset);
+	json_close(j, '}');
+}
+
+static void json_lines(struct json *j, const char *key, char **lines, size_t nr)
+{
+	size_t i;
+
+	json_open(j, key, '[');
+	for (i = 0; i < nr; i++)
+		json_str(j, NULL, lines[i]);
+	json_close(j, ']');
+}
+
+static void json_write(struct json *j, const struct demo *d)
+{
+	unsigned int i;
+
+	json_errno(j, "write_error", d->write_err);
+	if (d->write_err) {
+		json_null(j, "write");
+		return;
+	}
+	json_open(j, "write", '{');
+	json_u64(j, "pages", d->write_pages);
+	json_u64(j, "writes", d->nr_writes);
+	json_u64(j, "written_pages", d->written_pages);
+	json_errno(j, "reset_error", d->reset_err);
+	json_open(j, "rows", '[');
+	for (i = 0; i < d->nr_write_rows; i++)
+		json_write_row(j, d, &d->write_rows[i]);
+	json_close(j, ']');
+	json_str(j, "trace_mode", mode_name(d->write_trace_mode));
+	if (d->trace_err)
+		json_null(j, "trace");
+	else
+		json_lines(j, "trace", d->write_trace, d->write_trace_nr);
+	json_close(j, '}');
+}
+
 void demo_print_json(const struct demo *d)
 {
 	const struct demo_mode *r;
@@ -99,6 +164,7 @@ void demo_print_json(const struct demo *d)
 	json_close(&j, ']');
 	json_u64(&j, "trace_pages", d->trace_pages);
 	json_trace(&j, d);
+	json_write(&j, d);
 	json_close(&j, '}');
 	json_end(&j);
 }

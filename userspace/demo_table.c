@@ -348,9 +348,250 @@ static void print_explanation(const struct demo *d)
 	explain_huge(d);
 }
 
+static void cell_dirty(const struct demo_write *w, char *buf, size_t size)
+{
+	cell_u64(buf, size, w->dirty_pages);
+}
+
+static void cell_synced(const struct demo_write *w, char *buf, size_t size)
+{
+	cell_u64(buf, size, w->synced_pages);
+}
+
+static void cell_synced_read(const struct demo_write *w, char *buf, size_t size)
+{
+	snprintf(buf, size, "%ld", w->synced_read_faults);
+}
+
+static void cell_reset_byte(const struct demo_write *w, char *buf, size_t size)
+{
+	snprintf(buf, size, "0x%02x", w->reset_byte);
+}
+
+static void cell_reset_read(const struct demo_write *w, char *buf, size_t size)
+{
+	snprintf(buf, size, "%ld", w->reset_read_faults);
+}
+
+/* The write side's table: a row per row of the table of modes. */
+static const struct write_column {
+	const char *head[2];
+	int width;
+	void (*cell)(const struct demo_write *w, char *buf, size_t size);
+	bool reset; /* a fact of the reset */
+} write_columns[] = {
+	{ { "pages", "dirtied" }, 9, cell_dirty, false },
+	{ { "written", "back" }, 9, cell_synced, false },
+	{ { "synced page", "read faults" }, 13, cell_synced_read, false },
+	{ { "after reset", "page reads" }, 13, cell_reset_byte, true },
+	{ { "", "read faults" }, 13, cell_reset_read, true },
+};
+
+#define ROW_WIDTH 14 /* "fault_around" */
+
+static void print_write_head(const struct demo *d, unsigned int line)
+{
+	const struct write_column *c;
+	char buf[128];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "%*s", ROW_WIDTH, "");
+	for (c = write_columns; c < write_columns + ARRAY_SIZE(write_columns);
+	     c++)
+		if (!c->reset || !d->reset_err)
+			len += snprintf(buf + len, sizeof(buf) - len, "%*s",
+					c->width, c->head[line]);
+	while (len && buf[len - 1] == ' ')
+		len--;
+	printf("%.*s\n", len, buf);
+}
+
+static void print_write_row(const struct demo *d, const struct demo_write *w)
+{
+	const struct write_column *c;
+	char buf[32];
+
+	printf("%-*s", ROW_WIDTH, w->row->variant);
+	if (w->failed) {
+		printf("%s: %s\n", w->failed, errno_name(w->err));
+		return;
+	}
+	for (c = write_columns; c < write_columns + ARRAY_SIZE(write_columns);
+	     c++) {
+		if (c->reset && d->reset_err)
+			continue;
+		c->cell(w, buf, sizeof(buf));
+		printf("%*s", c->width, buf);
+	}
+	printf("\n");
+}
+
+/*
+ * The names of the rows of the write side with results that @pick (all
+ * with results if NULL), as "a, b and c" in @buf: how many there are.
+ */
+static unsigned int write_rows(const struct demo *d,
+			       bool (*pick)(const struct demo *d,
+					    const struct demo_write *w),
+			       char *buf, size_t size)
+{
+	const struct demo_write *w, *end = d->write_rows + d->nr_write_rows;
+	unsigned int n = 0, i = 0;
+	size_t len = 0;
+
+	for (w = d->write_rows; w < end; w++)
+		n += !w->failed && (!pick || pick(d, w));
+	buf[0] = '\0';
+	for (w = d->write_rows; w < end; w++) {
+		if (w->failed || (pick && !pick(d, w)))
+			continue;
+		i++;
+		len += snprintf(buf + len, size - len, "%s%s",
+				i == 1 ? "" :
+				i == n ? " and " :
+					 ", ",
+				w->row->variant);
+	}
+	return n;
+}
+
+static bool counted_each_page(const struct demo *d, const struct demo_write *w)
+{
+	return w->dirty_pages == d->written_pages &&
+	       w->synced_pages == d->written_pages;
+}
+
+/* Predicates for write_rows(); not all of them need @d. */
+#define UNUSED __attribute__((unused))
+
+static bool kept_ptes(const struct demo *d UNUSED, const struct demo_write *w)
+{
+	return !w->row->pfnmap && !w->synced_read_faults;
+}
+
+static bool zapped_ptes(const struct demo *d UNUSED, const struct demo_write *w)
+{
+	return w->row->pfnmap && w->synced_read_faults == 1;
+}
+
+static bool reset_refaulted(const struct demo *d, const struct demo_write *w)
+{
+	return !d->reset_err && !w->reset_byte && w->reset_read_faults == 1;
+}
+
+/* What the write side showed: each paragraph names the rows it is true of. */
+static void explain_writes(const struct demo *d)
+{
+	unsigned int all, n;
+	char rows[256], text[1024];
+
+	all = write_rows(d, NULL, rows, sizeof(rows));
+	if (!all)
+		return;
+	n = write_rows(d, counted_each_page, rows, sizeof(rows));
+	if (n) {
+		snprintf(text, sizeof(text),
+			 "The first write to each clean page entered the driver "
+			 "(->page_mkwrite in page maps, ->pfn_mkwrite in PFN "
+			 "maps), which counted the page dirty once: %u writes "
+			 "to %u pages made %u pages dirty, and msync() wrote "
+			 "them back%s%s.",
+			 d->nr_writes, d->written_pages, d->written_pages,
+			 n == all ? "" : ", in ", n == all ? "" : rows);
+		print_paragraph(text);
+	}
+	if (write_rows(d, kept_ptes, rows, sizeof(rows))) {
+		snprintf(text, sizeof(text),
+			 "After msync(), reading a page it had written back "
+			 "took no fault in %s: their PTEs map struct pages, "
+			 "which folio_mkclean() write-protected, so the page "
+			 "stays mapped and its next write enters the driver "
+			 "again.",
+			 rows);
+		print_paragraph(text);
+	}
+	if (write_rows(d, zapped_ptes, rows, sizeof(rows))) {
+		snprintf(text, sizeof(text),
+			 "It took a fault in %s: a PFN map has no struct page "
+			 "to write-protect through, so the driver zapped the "
+			 "PTEs of the pages it wrote back, and the read "
+			 "faulted the page in again.",
+			 rows);
+		print_paragraph(text);
+	}
+	if (d->reset_err) {
+		snprintf(text, sizeof(text),
+			 "MMAPDEMO_IOC_RESET failed with %s%s: no columns for "
+			 "it.",
+			 errno_name(d->reset_err),
+			 device_err_hint(d->reset_err));
+		print_paragraph(text);
+		return;
+	}
+	n = write_rows(d, reset_refaulted, rows, sizeof(rows));
+	if (n) {
+		snprintf(text, sizeof(text),
+			 "MMAPDEMO_IOC_RESET took down every mapping of the "
+			 "buffer and zeroed it: the next read took a fault that "
+			 "mapped a zeroed page, %s%s.",
+			 n == all ? "in every mode, the eager ones included" :
+				    "in ",
+			 n == all ? "" : rows);
+		print_paragraph(text);
+	}
+}
+
+static void print_write_trace(const struct demo *d)
+{
+	size_t i;
+
+	if (d->trace_err)
+		return; /* print_trace() said why */
+	printf("\nThe driver's trace events for one page of %s mode with write tracking on,\n"
+	       "written twice, msync()ed%s:\n",
+	       mode_name(d->write_trace_mode),
+	       d->reset_err ? "" : ", reset and read");
+	for (i = 0; i < d->write_trace_nr; i++)
+		print_folded(d->write_trace[i], 2);
+	if (!d->write_trace_nr)
+		printf("  (no events)\n");
+}
+
+static void print_writes(const struct demo *d)
+{
+	char text[512];
+	unsigned int i;
+
+	if (d->write_err) {
+		snprintf(
+			text, sizeof(text),
+			"No write side: MMAPDEMO_IOC_SET_TRACK failed with %s%s.",
+			errno_name(d->write_err),
+			device_err_hint(d->write_err));
+		print_paragraph(text);
+		return;
+	}
+	snprintf(text, sizeof(text),
+		 "Then the write side, once per row of the table of modes: "
+		 "a mapping of %u pages made with write tracking on, %u "
+		 "writes to %u of its pages (one twice), msync(MS_SYNC) of "
+		 "the mapping and a read of a page it wrote back; then "
+		 "MMAPDEMO_IOC_RESET and a read of a page written before:",
+		 d->write_pages, d->nr_writes, d->written_pages);
+	print_paragraph(text);
+	printf("\n");
+	print_write_head(d, 0);
+	print_write_head(d, 1);
+	for (i = 0; i < d->nr_write_rows; i++)
+		print_write_row(d, &d->write_rows[i]);
+	explain_writes(d);
+	print_write_trace(d);
+}
+
 void demo_print_table(const struct demo *d)
 {
 	print_table(d);
 	print_trace(d);
 	print_explanation(d);
+	print_writes(d);
 }

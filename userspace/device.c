@@ -27,8 +27,44 @@ void device_info(int fd, struct mmapdemo_info *info)
 
 void device_get_stats(int fd, struct mmapdemo_stats *st)
 {
-	if (device_stats(fd, st))
-		die("%s: MMAPDEMO_IOC_STATS", device_path);
+	int ret = device_stats(fd, st);
+
+	if (ret)
+		die_ioctl(-ret, "MMAPDEMO_IOC_STATS");
+}
+
+const char *device_err_hint(int err)
+{
+	switch (err) {
+	case EPERM:
+		return " (needs CAP_SYS_ADMIN)";
+	case ENOTTY:
+		return " (not an mmapdemo device, or one older than this tool)";
+	default:
+		return "";
+	}
+}
+
+void die_ioctl(int err, const char *ioctl)
+{
+	die_err(err, "%s: %s%s", device_path, ioctl, device_err_hint(err));
+}
+
+int device_set_track(int fd, bool track)
+{
+	__u32 arg = track;
+
+	return ioctl(fd, MMAPDEMO_IOC_SET_TRACK, &arg) ? -errno : 0;
+}
+
+int device_reset(int fd)
+{
+	return ioctl(fd, MMAPDEMO_IOC_RESET) ? -errno : 0;
+}
+
+int device_remove(int fd)
+{
+	return ioctl(fd, MMAPDEMO_IOC_REMOVE) ? -errno : 0;
 }
 
 unsigned int device_get_mode(int fd)

@@ -28,19 +28,12 @@ static void print_fault_around(void)
 
 int cmd_info(const struct command *cmd, int argc, char **argv)
 {
-	static const struct option options[] = {
-		COMMON_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct mmapdemo_info info;
 	struct counters c;
 	char size[32];
-	int fd, opt;
+	int fd;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options,
-				  NULL)) != -1)
-		command_option(cmd, opt);
-	command_no_args(cmd, argc, argv);
+	command_no_options(cmd, argc, argv);
 
 	fd = device_open();
 	device_info(fd, &info);

@@ -4,6 +4,7 @@
  *
  *	mmapdemo info
  *	mmapdemo map --mode fault --length 64K --touch --dump --hold
+ *	mmapdemo map --mode pfn --length 64K --track --fill 0xab --sync
  *	mmapdemo stats
  *	mmapdemo demo --json
  *	mmapdemo bench --sizes 4K-64M --csv
@@ -33,13 +34,17 @@ static const struct command commands[] = {
 		.run = cmd_map,
 		.summary = "map the buffer and act on the mapping",
 		.about = "Map the buffer MAP_SHARED, read-write, and act on the mapping in this\n"
-			 "order: touch, fill, dump, hold.\n",
+			 "order: touch, fill, sync, dump, hold.\n",
 		.options = "  -m, --mode MODE    mode of the mapping (default: the driver's default)\n"
 			   "  -o, --offset N     start N bytes into the buffer (page aligned)\n"
 			   "  -l, --length N     bytes to map (default: to the end of the buffer)\n"
+			   "  -T, --track        map with write tracking on: the driver counts the\n"
+			   "                     pages that writes make dirty\n"
 			   "  -t, --touch        read each page once, counting the faults it takes\n"
 			   "  -f, --fill BYTE    write BYTE (0xab, 171) to every byte; \"pattern\" makes\n"
 			   "                     each page count up from its page number\n"
+			   "  -S, --sync         msync(MS_SYNC) the mapping, counting the pages the\n"
+			   "                     driver writes back\n"
 			   "  -D, --dump[=N]     hexdump the first N bytes (default 256, at most 4K)\n"
 			   "  -H, --hold         print the pid and address, then wait for a signal\n",
 		.takes_size = true,
@@ -52,13 +57,41 @@ static const struct command commands[] = {
 		.about = "Print the driver's counters, from the STATS ioctl.\n",
 	},
 	{
+		.name = "sync",
+		.run = cmd_sync,
+		.summary = "write the buffer's dirty pages back",
+		.about = "fsync() the device: the driver writes back the pages that writes through\n"
+			 "mappings with write tracking made dirty. Prints how many it wrote back.\n",
+	},
+	{
+		.name = "reset",
+		.run = cmd_reset,
+		.summary = "reset the device: unmap it everywhere, zero the buffer",
+		.about = "Reset the device (MMAPDEMO_IOC_RESET): the driver takes down every mapping\n"
+			 "of the buffer in every process, zeroes the buffer and forgets its dirty\n"
+			 "pages. Mappings stay valid and fault the zeroed pages back in. Needs\n"
+			 "CAP_SYS_ADMIN.\n",
+	},
+	{
+		.name = "remove",
+		.run = cmd_remove,
+		.summary = "remove the device, as if its hardware went away",
+		.about = "Remove the device (MMAPDEMO_IOC_REMOVE): the device node goes away, and\n"
+			 "every access through an existing mapping raises SIGBUS. The module can be\n"
+			 "unloaded once every file and mapping of the device is gone; loading it\n"
+			 "again brings the device back. Needs CAP_SYS_ADMIN.\n",
+	},
+	{
 		.name = "demo",
 		.run = cmd_demo,
 		.summary = "map the same range once per mode and compare",
 		.about = "Map the same range once in each mode the driver has, read every page,\n"
 			 "and compare what happened: timings, pagemap, faults, fault-around, 2 MiB\n"
 			 "mappings, VmFlags, GUP. Then show the driver's trace events for a 4-page\n"
-			 "mapping in each mode.\n",
+			 "mapping in each mode. Then, per mode, write to an 8-page mapping with write\n"
+			 "tracking on, msync() it and reset the device (which zeroes the buffer and\n"
+			 "takes down every mapping of it), and show what the driver counted and the\n"
+			 "faults that followed, with the trace events of one such sequence.\n",
 		.options = "  -l, --length N     bytes to map (default 2M, or the buffer if smaller)\n"
 			   "  -j, --json         print the facts as one JSON object instead\n",
 		.takes_size = true,
@@ -148,6 +181,21 @@ void command_no_args(const struct command *cmd, int argc, char **argv)
 {
 	if (optind < argc)
 		die_usage(cmd, "%s: unexpected argument", argv[optind]);
+}
+
+/* For a command with no options of its own. */
+void command_no_options(const struct command *cmd, int argc, char **argv)
+{
+	static const struct option options[] = {
+		COMMON_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options,
+				  NULL)) != -1)
+		command_option(cmd, opt);
+	command_no_args(cmd, argc, argv);
 }
 
 static const struct command *find_command(const char *name)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mmapdemo map: map a range of the buffer in one mode, then touch, fill,
- * dump and hold it, saying after each step what the kernel and the driver
- * did.  --hold keeps the mapping alive for a person to look at from outside.
+ * mmapdemo map: map a range of the buffer in one mode, with or without write
+ * tracking, then touch, fill, sync, dump and hold it, saying after each step
+ * what the kernel and the driver did.  --hold keeps the mapping alive for a
+ * person to look at from outside.
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,7 +20,7 @@
 struct map_args {
 	int mode; /* -1: the open file's default */
 	uint64_t offset, length;
-	bool has_length, touch, fill, pattern, hold;
+	bool has_length, track, touch, fill, pattern, sync, hold;
 	unsigned char fill_byte;
 	size_t dump;
 };
@@ -29,7 +30,7 @@ struct mapping {
 	unsigned char *p;
 	size_t len;
 	uint64_t offset;
-	bool pfnmap;
+	bool pfnmap, track;
 };
 
 /* Faults and time spent in one step, and the driver's counters. */
@@ -57,6 +58,8 @@ static void step_end(const struct mapping *m, struct step *s)
 	s->st.faults = st.faults - s->st.faults;
 	s->st.around_pages = st.around_pages - s->st.around_pages;
 	s->st.huge_faults = st.huge_faults - s->st.huge_faults;
+	s->st.dirty_pages = st.dirty_pages - s->st.dirty_pages;
+	s->st.synced_pages = st.synced_pages - s->st.synced_pages;
 }
 
 /* "16 of 16 pages present", from pagemap, which cannot see PFN maps. */
@@ -78,16 +81,19 @@ static const char *present_text(const struct mapping *m, char *buf, size_t size)
 static void step_print(const struct mapping *m, const struct step *s,
 		       const char *what)
 {
-	char buf[64], more[64] = "";
+	char buf[64], more[64] = "", dirty[48] = "";
 
 	if (s->st.around_pages || s->st.huge_faults)
 		snprintf(more, sizeof(more),
 			 " (+%llu pages around, %llu of 2 MiB)",
 			 (unsigned long long)s->st.around_pages,
 			 (unsigned long long)s->st.huge_faults);
-	printf("%s: %.1f µs, %ld minor faults, %llu driver faults%s, %s\n",
+	if (m->track)
+		snprintf(dirty, sizeof(dirty), ", %llu pages made dirty",
+			 (unsigned long long)s->st.dirty_pages);
+	printf("%s: %.1f µs, %ld minor faults, %llu driver faults%s%s, %s\n",
 	       what, s->ns / 1e3, s->minflt, (unsigned long long)s->st.faults,
-	       more, present_text(m, buf, sizeof(buf)));
+	       more, dirty, present_text(m, buf, sizeof(buf)));
 }
 
 static void map_touch(const struct mapping *m)
@@ -125,6 +131,19 @@ static void map_fill(const struct mapping *m, const struct map_args *a)
 	step_print(m, &s, what);
 }
 
+/* msync(MS_SYNC) the whole mapping: the driver writes its dirty pages back. */
+static void map_sync(const struct mapping *m)
+{
+	struct step s;
+
+	step_start(m, &s);
+	if (msync(m->p, m->len, MS_SYNC))
+		die("%s: msync", device_path);
+	step_end(m, &s);
+	print_written_back("msync", s.ns, s.st.synced_pages,
+			   m->track ? "" : " (no write tracking: see --track)");
+}
+
 static volatile sig_atomic_t held_signal;
 
 static void hold_handler(int sig)
@@ -156,11 +175,16 @@ static void map_open(struct mapping *m, const struct map_args *a)
 	struct mmapdemo_info info;
 	char flags[256], size[32], buf[64];
 	uint64_t ns;
+	int ret;
 
 	m->fd = device_open();
 	device_info(m->fd, &info);
 	if (a->mode >= 0 && device_set_mode(m->fd, a->mode))
 		die_err(EINVAL, "%s: mode %s", device_path, mode_name(a->mode));
+	m->track = a->track;
+	ret = a->track ? device_set_track(m->fd, true) : 0;
+	if (ret)
+		die_ioctl(-ret, "MMAPDEMO_IOC_SET_TRACK");
 
 	m->offset = a->offset;
 	m->len = a->length;
@@ -178,11 +202,12 @@ static void map_open(struct mapping *m, const struct map_args *a)
 	if (vma_flags(m->p, flags, sizeof(flags)))
 		snprintf(flags, sizeof(flags), "?");
 	m->pfnmap = has_vma_flag(flags, "pf");
-	printf("map: %s of %s at offset %llu in mode %s: %.1f µs\n"
+	printf("map: %s of %s at offset %llu in mode %s%s: %.1f µs\n"
 	       "     %p-%p, VmFlags %s\n     %s\n",
 	       format_size(size, sizeof(size), m->len), device_path,
 	       (unsigned long long)m->offset, mode_name(device_get_mode(m->fd)),
-	       ns / 1e3, (void *)m->p, (void *)(m->p + m->len), flags,
+	       m->track ? ", tracking writes" : "", ns / 1e3, (void *)m->p,
+	       (void *)(m->p + m->len), flags,
 	       present_text(m, buf, sizeof(buf)));
 }
 
@@ -194,8 +219,10 @@ static void parse_args(const struct command *cmd, int argc, char **argv,
 		{ "mode", required_argument, NULL, 'm' },
 		{ "offset", required_argument, NULL, 'o' },
 		{ "length", required_argument, NULL, 'l' },
+		{ "track", no_argument, NULL, 'T' },
 		{ "touch", no_argument, NULL, 't' },
 		{ "fill", required_argument, NULL, 'f' },
+		{ "sync", no_argument, NULL, 'S' },
 		{ "dump", optional_argument, NULL, 'D' },
 		{ "hold", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
@@ -205,8 +232,8 @@ static void parse_args(const struct command *cmd, int argc, char **argv,
 
 	*a = (struct map_args){ .mode = -1 };
 	while ((opt = getopt_long(argc, argv,
-				  COMMON_SHORT_OPTIONS "m:o:l:tf:D::H", options,
-				  NULL)) != -1) {
+				  COMMON_SHORT_OPTIONS "m:o:l:Ttf:SD::H",
+				  options, NULL)) != -1) {
 		ret = 0;
 		switch (opt) {
 		case 'm':
@@ -222,6 +249,9 @@ static void parse_args(const struct command *cmd, int argc, char **argv,
 			ret = parse_size(optarg, &a->length);
 			a->has_length = true;
 			break;
+		case 'T':
+			a->track = true;
+			break;
 		case 't':
 			a->touch = true;
 			break;
@@ -230,6 +260,9 @@ static void parse_args(const struct command *cmd, int argc, char **argv,
 			a->pattern = !strcmp(optarg, "pattern");
 			if (!a->pattern)
 				ret = parse_byte(optarg, &a->fill_byte);
+			break;
+		case 'S':
+			a->sync = true;
 			break;
 		case 'D':
 			dump = DUMP_DEFAULT;
@@ -260,6 +293,8 @@ int cmd_map(const struct command *cmd, int argc, char **argv)
 		map_touch(&m);
 	if (a.fill)
 		map_fill(&m, &a);
+	if (a.sync)
+		map_sync(&m);
 	if (a.dump)
 		hexdump(stdout, m.p, a.dump < m.len ? a.dump : m.len, m.offset);
 	if (a.hold)

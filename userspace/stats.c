@@ -6,17 +6,10 @@
 
 int cmd_stats(const struct command *cmd, int argc, char **argv)
 {
-	static const struct option options[] = {
-		COMMON_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct counters c;
-	int fd, opt;
+	int fd;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options,
-				  NULL)) != -1)
-		command_option(cmd, opt);
-	command_no_args(cmd, argc, argv);
+	command_no_options(cmd, argc, argv);
 
 	fd = device_open();
 	counters_ioctl(fd, &c);

@@ -4,11 +4,15 @@
  * suite proves: the demo must not teach anything the driver does not do.
  * "mmapdemo bench --csv" gives a well-formed row for every mode and peer,
  * and counts the faults each mode takes.  Its timings are not judged here.
+ * "mmapdemo map --track --sync", sync, reset and remove report what the
+ * driver's counters say, and fail saying why.
  * The tool is $MMAPDEMO_CLI, or mmapdemo on PATH.
  */
+#include <linux/capability.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "mmapdemo_test.h"
 
@@ -37,6 +41,45 @@ static char *cli_output(const char *args)
 	return out;
 }
 
+/*
+ * Run "mmapdemo @args", without CAP_SYS_ADMIN if @drop_admin (dropped from
+ * the bounding set, so that the tool's execve() as root does not get it
+ * back): its exit status, or -1, with its standard output and error in
+ * @out.
+ */
+static int cli_run(const char *args, bool drop_admin, char *out, size_t size)
+{
+	const char *cli = getenv("MMAPDEMO_CLI") ?: "mmapdemo";
+	size_t len = 0;
+	int pipefd[2], status;
+	char cmd[256];
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", cli, args);
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		close(pipefd[0]);
+		if (drop_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
+			_exit(126);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (len < size - 1 && (n = read(pipefd[0], out + len, size - 1 - len)) > 0)
+		len += n;
+	out[len] = '\0';
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 /* Run the demo and return its JSON output, or NULL. */
 static char *demo_json(size_t page)
 {
@@ -48,14 +91,15 @@ static char *demo_json(size_t page)
 }
 
 /*
- * The object of one mode in the "modes" array, cut out of @json: the demo
- * writes flat objects, so the first '}' after the name closes it.
+ * The first object whose "@name" is "@value" (that of a mode in the "modes"
+ * array, of a row in "write"), cut out of @json from that member on: the
+ * demo writes flat objects, so the first '}' after it closes it.
  */
-static char *mode_object(const char *json, const char *mode)
+static char *object_of(const char *json, const char *name, const char *value)
 {
 	char key[64], *start, *end;
 
-	snprintf(key, sizeof(key), "\"mode\": \"%s\"", mode);
+	snprintf(key, sizeof(key), "\"%s\": \"%s\"", name, value);
 	start = strstr(json, key);
 	end = start ? strchr(start, '}') : NULL;
 	return end ? strndup(start, end - start) : NULL;
@@ -103,7 +147,7 @@ TEST_F(mmapdemo, demo_json_reports_what_mode_does)
 
 	if (!json)
 		SKIP(return, "mmapdemo demo failed or is not on PATH (set MMAPDEMO_CLI)");
-	obj = mode_object(json, mode_name(variant->mode));
+	obj = object_of(json, "mode", mode_name(variant->mode));
 	ASSERT_NE(NULL, obj) TH_LOG("%s", json);
 
 	EXPECT_STREQ(variant->around ? "true" : "false", field(json, "fault_around"));
@@ -351,6 +395,219 @@ TEST_F(mmapdemo, bench_csv_counts_mode_faults)
 	}
 	EXPECT_LE(1, found);
 	free(csv);
+}
+
+/*
+ * The write side of the demo, for this variant's row: the driver counted
+ * each page written once and wrote each back; a read of a synced page
+ * faults only in a PFN map (whose PTEs the sync zapped, where a page map's
+ * were write-protected), and after the reset a written page reads zero
+ * through a fault, in every mode.
+ */
+TEST_F(mmapdemo, demo_json_reports_writes)
+{
+	char *json = demo_json(self->page), *write, *obj;
+	long written;
+
+	if (!json)
+		SKIP(return, "mmapdemo demo failed or is not on PATH (set MMAPDEMO_CLI)");
+	write = strstr(json, "\"write\": {");
+	ASSERT_NE(NULL, write) TH_LOG("%s", json);
+	written = number_field(write, "written_pages");
+	ASSERT_LT(0, written);
+	obj = object_of(write, "row", row_name(variant));
+	ASSERT_NE(NULL, obj) TH_LOG("%s", write);
+
+	EXPECT_STREQ("null", field(obj, "failed")) TH_LOG("%s", obj);
+	EXPECT_EQ(written, number_field(obj, "dirty_pages"));
+	EXPECT_EQ(written, number_field(obj, "synced_pages"));
+	EXPECT_EQ(variant->pfnmap ? 1 : 0, number_field(obj, "synced_read_faults"));
+	/* Without CAP_SYS_ADMIN the reset fails, and its facts are null. */
+	if (strcmp(field(write, "reset_error"), "null")) {
+		EXPECT_STREQ("\"EPERM\"", field(write, "reset_error"));
+		EXPECT_STREQ("null", field(obj, "reset_byte"));
+	} else {
+		EXPECT_EQ(0, number_field(obj, "reset_byte"));
+		EXPECT_EQ(1, number_field(obj, "reset_read_faults"));
+	}
+	free(obj);
+	free(json);
+}
+
+/* The trace of the write side shows the driver's write, sync and reset events. */
+TEST(demo_json_traces_writes)
+{
+	static const char *const events[] = {
+		"mmapdemo_mkwrite: ", "mmapdemo_writeback: ", "mmapdemo_reset: ",
+	};
+	char *json = demo_json(page_size()), *write;
+	const char *event;
+	unsigned int i;
+
+	if (!json)
+		SKIP(return, "mmapdemo demo failed or is not on PATH (set MMAPDEMO_CLI)");
+	write = strstr(json, "\"write\": {");
+	ASSERT_NE(NULL, write) TH_LOG("%s", json);
+	if (!strstr(write, "\"trace\": ["))
+		SKIP(goto out, "the demo found no tracefs with mmapdemo events");
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		event = events[i];
+		EXPECT_NE(NULL, strstr(write, event)) TH_LOG("no %s", event);
+	}
+out:
+	free(json);
+}
+
+/* The number after "@label" at the start of a line of @out, or -1. */
+static long labelled(const char *out, const char *label)
+{
+	const char *p;
+
+	for (p = out; (p = strstr(p, label)); p++)
+		if (p == out || p[-1] == '\n' || p[-1] == ' ')
+			return strtol(p + strlen(label), NULL, 10);
+	return -1;
+}
+
+/*
+ * A tracked mapping filled and msync()ed: map says how many pages the fill
+ * made dirty and the msync() wrote back, as the driver's counters do.
+ */
+TEST_F(mmapdemo, map_track_sync_counts_pages)
+{
+	struct mmapdemo_stats before, after;
+	char args[128], out[4096];
+	const char *line;
+
+	ASSERT_EQ(0, device_stats(self->fd, &before));
+	snprintf(args, sizeof(args), "map --mode %s --length %zu --track --fill 0xab --sync",
+		 mode_name(variant->mode), 4 * self->page);
+	ASSERT_EQ(0, cli_run(args, false, out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_EQ(0, device_stats(self->fd, &after));
+	EXPECT_EQ(4, after.dirty_pages - before.dirty_pages);
+	EXPECT_EQ(4, after.synced_pages - before.synced_pages);
+	EXPECT_NE(NULL, strstr(out, "tracking writes")) TH_LOG("%s", out);
+	line = strstr(out, "fill 0xab: ");
+	ASSERT_NE(NULL, line) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(line, ", 4 pages made dirty")) TH_LOG("%s", out);
+	line = strstr(out, "msync: ");
+	ASSERT_NE(NULL, line) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(line, ", 4 pages written back\n")) TH_LOG("%s", out);
+}
+
+/* mmapdemo stats prints the write tracking counters as the ioctl gives them. */
+TEST(stats_shows_write_counters)
+{
+	struct mmapdemo_stats st;
+	char out[4096];
+	int fd;
+
+	fd = OPEN_OR_SKIP(O_RDWR);
+	ASSERT_EQ(0, cli_run("stats", false, out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_EQ(0, device_stats(fd, &st));
+	close(fd);
+	EXPECT_EQ((long)st.dirty_pages, labelled(out, "dirty pages")) TH_LOG("%s", out);
+	EXPECT_EQ((long)st.synced_pages, labelled(out, "synced pages")) TH_LOG("%s", out);
+	EXPECT_EQ((long)st.resets, labelled(out, "resets")) TH_LOG("%s", out);
+}
+
+/* mmapdemo sync writes back what a tracked mapping dirtied, and says how much. */
+TEST(sync_prints_pages_written_back)
+{
+	struct mmapdemo_stats before, after;
+	size_t page = page_size();
+	__u32 track = 1;
+	char out[4096];
+	unsigned char *p;
+	int fd;
+
+	fd = OPEN_OR_SKIP(O_RDWR);
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_TRACK, &track));
+	p = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	/* Nothing left dirty by others, then two pages of ours. */
+	ASSERT_EQ(0, fsync(fd));
+	p[0] = 1;
+	p[2 * page] = 2;
+	ASSERT_EQ(0, device_stats(fd, &before));
+	EXPECT_EQ(0, cli_run("sync", false, out, sizeof(out))) TH_LOG("%s", out);
+	ASSERT_EQ(0, device_stats(fd, &after));
+	EXPECT_EQ(2, after.synced_pages - before.synced_pages);
+	EXPECT_NE(NULL, strstr(out, ", 2 pages written back\n")) TH_LOG("%s", out);
+	munmap(p, 4 * page);
+	close(fd);
+}
+
+/* Not the device: the tool fails, naming the file, and says what was expected. */
+TEST(sync_fails_on_another_file)
+{
+	char out[4096];
+
+	EXPECT_EQ(1, cli_run("-d /dev/null sync", false, out, sizeof(out)));
+	EXPECT_EQ(0, strncmp(out, "mmapdemo: /dev/null: ", 21)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "not an mmapdemo device")) TH_LOG("%s", out);
+}
+
+/* mmapdemo reset zeroes the buffer and counts a reset. */
+TEST(reset_zeroes_the_buffer)
+{
+	struct mmapdemo_stats before, after;
+	unsigned char byte = 0xab;
+	char out[4096];
+	int fd;
+
+	fd = OPEN_OR_SKIP(O_RDWR);
+	ASSERT_EQ(1, pwrite(fd, &byte, 1, 0));
+	ASSERT_EQ(0, device_stats(fd, &before));
+	EXPECT_EQ(0, cli_run("reset", false, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_EQ(0, strncmp(out, "reset: ", 7)) TH_LOG("%s", out);
+	ASSERT_EQ(0, device_stats(fd, &after));
+	EXPECT_EQ(1, after.resets - before.resets);
+	ASSERT_EQ(1, pread(fd, &byte, 1, 0));
+	EXPECT_EQ(0, byte);
+	close(fd);
+}
+
+/*
+ * Without CAP_SYS_ADMIN the driver refuses a reset and a removal (they take
+ * every mapping of the device down), and the tool says what they need; the
+ * device stays.
+ */
+TEST(reset_and_remove_need_cap_sys_admin)
+{
+	static const char *const commands[][2] = {
+		{ "reset", "MMAPDEMO_IOC_RESET (needs CAP_SYS_ADMIN): " },
+		{ "remove", "MMAPDEMO_IOC_REMOVE (needs CAP_SYS_ADMIN): " },
+	};
+	const char *command, *message;
+	char out[4096];
+	unsigned int i;
+
+	close(OPEN_OR_SKIP(O_RDWR));
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		command = commands[i][0];
+		message = commands[i][1];
+		EXPECT_EQ(1, cli_run(command, true, out, sizeof(out))) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, message)) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, strerror(EPERM))) TH_LOG("%s", out);
+		EXPECT_EQ(0, access(DEVICE, F_OK)) TH_LOG("after %s", command);
+	}
+}
+
+/*
+ * mmapdemo remove takes the node away and says the module can go; with no
+ * file or mapping left, it can.  The fixture loads the module again.
+ */
+TEST_F(module, remove_lets_the_module_go)
+{
+	char out[4096];
+
+	ASSERT_EQ(0, module_load(""));
+	EXPECT_EQ(0, cli_run("remove", false, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "unloaded")) TH_LOG("%s", out);
+	EXPECT_NE(0, access(DEVICE, F_OK));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, module_unload());
 }
 
 TEST_HARNESS_MAIN
