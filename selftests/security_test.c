@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What the driver shows to whom.  The device node is root's alone by
- * default, and so are its counters (the stats ioctl); the page frame
+ * What the driver shows to whom, and lets whom do what.  The device node is
+ * root's alone by default, and so are its counters (the stats ioctl); only
+ * CAP_SYS_ADMIN may reset or remove the device; the page frame
  * numbers in the fault tracepoint sit behind tracefs, which only root can
  * read.  The ioctls return sizes and counts, never an address, and never
  * stack bytes the kernel did not write: every field is set, and the unused
@@ -11,7 +12,9 @@
  * module_test's fresh_buffer_reads_zero.
  */
 #include <grp.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "mmapdemo_test.h"
@@ -79,6 +82,49 @@ TEST(other_users_cannot_open_device_or_trace)
 						 root_only[i].flags))
 			TH_LOG("%s", root_only[i].path);
 	}
+}
+
+/*
+ * Drop CAP_SYS_ADMIN from the effective set and try @cmd on @fd: the errno
+ * it fails with, 0 if it worked, or -1 if the child could not drop it.
+ */
+static int ioctl_without_sys_admin(int fd, unsigned long cmd)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(255);
+		data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &=
+			~CAP_TO_MASK(CAP_SYS_ADMIN);
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(255);
+		_exit(ioctl(fd, cmd) ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
+}
+
+/* Even on a file root opened read-write: the capability decides. */
+TEST(reset_and_remove_need_cap_sys_admin)
+{
+	struct mmapdemo_stats before, after;
+	int fd = OPEN_OR_SKIP(O_RDWR);
+
+	ASSERT_EQ(0, device_stats(fd, &before));
+	EXPECT_EQ(EPERM, ioctl_without_sys_admin(fd, MMAPDEMO_IOC_RESET));
+	EXPECT_EQ(EPERM, ioctl_without_sys_admin(fd, MMAPDEMO_IOC_REMOVE));
+	ASSERT_EQ(0, device_stats(fd, &after));
+	EXPECT_EQ(before.resets, after.resets);
+	EXPECT_EQ(0, access(DEVICE, F_OK)) TH_LOG("the device was removed");
+	close(fd);
 }
 
 /*
