@@ -147,6 +147,7 @@ struct demo_mode {
 	long present_after_mmap; /* -1: unknown, or a PFN map */
 	long present_after_touch;
 	long minor_faults;
+	long populate_faults; /* of reading a MAP_POPULATE mapping; -1: failed */
 	/* The driver's counters' growth: see struct mmapdemo_stats. */
 	uint64_t driver_faults, eager_pages, around_pages;
 	uint64_t huge_faults, huge_fallbacks, vma_lock_faults;

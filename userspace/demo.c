@@ -60,6 +60,17 @@ static void demo_measure(int fd, size_t len, struct demo_mode *r)
 	r->huge_fallbacks = after.huge_fallbacks - before.huge_fallbacks;
 	r->vma_lock_faults = after.vma_lock_faults - before.vma_lock_faults;
 	munmap(p, len);
+
+	/* MAP_POPULATE faults the pages in with GUP, which PFN maps refuse. */
+	r->populate_faults = -1;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		 fd, 0);
+	if (p == MAP_FAILED)
+		return;
+	flt = minor_faults();
+	touch_pages(p, len);
+	r->populate_faults = minor_faults() - flt;
+	munmap(p, len);
 }
 
 void demo_record(struct trace *t, void (*act)(void *arg), void *arg,

@@ -53,6 +53,8 @@ static void json_mode(struct json *j, const struct demo_mode *r)
 	json_count(j, "huge_faults", r->huge_faults, ok);
 	json_count(j, "huge_fallbacks", r->huge_fallbacks, ok);
 	json_count(j, "minor_faults", r->minor_faults, ok);
+	json_count(j, "populate_minor_faults", r->populate_faults,
+		   ok && r->populate_faults >= 0);
 	json_count(j, "touch_ns", r->touch_ns, ok);
 	if (ok) {
 		json_str(j, "vmflags", r->vmflags);

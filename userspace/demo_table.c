@@ -84,6 +84,14 @@ static void cell_minflt(const struct demo_mode *r, char *buf, size_t size)
 	snprintf(buf, size, "%ld", r->minor_faults);
 }
 
+static void cell_populate(const struct demo_mode *r, char *buf, size_t size)
+{
+	if (r->populate_faults < 0)
+		snprintf(buf, size, "?");
+	else
+		snprintf(buf, size, "%ld", r->populate_faults);
+}
+
 static void cell_touch(const struct demo_mode *r, char *buf, size_t size)
 {
 	cell_us(buf, size, r->touch_ns);
@@ -116,6 +124,7 @@ static const struct row {
 	{ "  2 MiB fell back", cell_fallbacks },
 	{ "fault-around pages", cell_around },
 	{ "minor faults", cell_minflt },
+	{ "  if MAP_POPULATE", cell_populate },
 	{ "touch µs", cell_touch },
 	{ "VmFlags", cell_vmflags },
 	{ "process_vm_readv()", cell_gup },
@@ -259,6 +268,11 @@ static const char *const explanation[] = {
 	"and which get_user_pages() refuses, so process_vm_readv() fails with "
 	"EFAULT. fault and insert hand the core struct pages, which GUP can pin; "
 	"vm_insert_pages() wants VmFlags mm (VM_MIXEDMAP) for that.",
+	"MAP_POPULATE (and MADV_POPULATE_READ or _WRITE) faults the pages in "
+	"ahead with GUP, so a populated fault mapping reads without a fault; GUP "
+	"cannot follow a PFN map, so pfn and huge mappings stay empty and fault "
+	"as before (MADV_POPULATE_* fails with EINVAL on them), and the eager "
+	"modes have nothing left to populate.",
 };
 
 /* The results of @mode, or NULL if it is not in the demo or failed. */
