@@ -165,6 +165,36 @@ TEST_F(mmapdemo, set_mode_unknown_fails_einval)
 	EXPECT_EQ(variant->mode, mode);
 }
 
+/*
+ * Write tracking is per open file, 0 until set; anything but 0 or 1 is
+ * refused and leaves it as it was.
+ */
+TEST(set_track_other_than_0_or_1_fails_einval)
+{
+	__u32 bad[] = { 2, 0x100, UINT32_MAX }, on;
+	int fd = OPEN_OR_SKIP(O_RDWR), other;
+	size_t i;
+
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_GET_TRACK, &on))
+		TH_LOG("MMAPDEMO_IOC_GET_TRACK: %s", errno_name(errno));
+	EXPECT_EQ(0, on);
+	on = 1;
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_SET_TRACK, &on));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-1, ioctl(fd, MMAPDEMO_IOC_SET_TRACK, &bad[i]));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%#x", bad[i]);
+	}
+	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_GET_TRACK, &on));
+	EXPECT_EQ(1, on);
+
+	other = open(DEVICE, O_RDWR);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, ioctl(other, MMAPDEMO_IOC_GET_TRACK, &on));
+	EXPECT_EQ(0, on);
+	close(other);
+	close(fd);
+}
+
 /* The mode belongs to the open file: a new file starts in the default. */
 TEST_F(mmapdemo, mode_is_per_open_file)
 {
