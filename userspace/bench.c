@@ -9,12 +9,26 @@
  *	munmap()	timed, with every page the read mapped
  *
  * and the minor faults from the mmap() to the end of the read (so those of
- * MAP_POPULATE too).  The repetitions interleave the mappings, so that a slow
- * moment of the machine does not fall on one of them only; the results are
- * the medians, per 4 KiB page whatever the pages behind it, as a table or CSV.
+ * MAP_POPULATE too).  Then the write side, each on a fresh mapping of its own:
+ *
+ *	first write	of one byte in every page, timed, and its minor faults:
+ *			with write tracking off, then (modes only) on
+ *	msync()		MS_SYNC of the whole mapping, timed, after that write:
+ *			the tracked one of a mode, the shared one of a memfd peer
+ *	reset		MMAPDEMO_IOC_RESET, timed, with every page of a mapping
+ *			(tracking off) read first; modes only
+ *
+ * and once per repetition a reset with nothing mapped: a reset zeroes the
+ * whole buffer, whatever is mapped, and that part of its cost is the same
+ * for every mode.
+ *
+ * The repetitions interleave the mappings, so that a slow moment of the
+ * machine does not fall on one of them only; the results are the medians,
+ * per 4 KiB page whatever the pages behind it, as a table or CSV.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -60,15 +74,38 @@ struct subject {
 	const struct mode_info *row; /* NULL for a peer */
 	const struct peer *peer;     /* NULL for a mode */
 	int fd;			     /* the device in the row's mode, or -1 */
+	int track_fd;		     /* the same with tracking on, or -1 */
+	int track_err;		     /* why there is no track_fd, or 0 */
 	bool set_around; /* fault_around=row->around for its mmap() */
 };
 
-enum { MMAP, READ, MUNMAP, FAULTS, NR_MEASURES };
+/*
+ * What one repetition measures: the read side, then the write side.  The
+ * number of faults follows the time it goes with.
+ */
+enum {
+	MMAP,
+	READ,
+	MUNMAP,
+	FAULTS,
+	WRITE, /* the first write, tracking off */
+	WRITE_FAULTS,
+	TRACK, /* the first write, tracking on */
+	TRACK_FAULTS,
+	MSYNC,
+	RESET,
+	RESET_IDLE, /* with nothing mapped, the same for each mode */
+	NR_MEASURES
+};
+
+#define BIT(m)	  (1u << (m))
+#define READ_SIDE (BIT(MMAP) | BIT(READ) | BIT(MUNMAP) | BIT(FAULTS))
 
 /* The medians of one subject at one size, or why there are none. */
 struct result {
-	bool ok;
-	char note[64];
+	bool ok;	   /* the read side was measured */
+	unsigned int have; /* BIT() of each measure with a median */
+	char note[160];
 	double v[NR_MEASURES];
 };
 
@@ -84,6 +121,8 @@ struct bench {
 	char around[8];		/* the fault_around parameter, or "" */
 	int memfd;		/* shared by the memfd peers */
 	size_t memfd_len;	/* bytes written into it */
+	int reset_err;		/* of the first reset that failed, or 0 */
+	uint64_t buffer;	/* the device's buffer, in bytes */
 };
 
 static int add_size(struct bench *b, uint64_t size)
@@ -231,6 +270,22 @@ static void add_mode(struct bench *b, const struct mode_info *m)
 	s->fd = device_open();
 	if (device_set_mode(s->fd, m->mode))
 		die_err(EINVAL, "%s: mode %s", device_path, m->name);
+	/* A driver without write tracking still has the read side. */
+	s->track_fd = device_open();
+	device_set_mode(s->track_fd, m->mode);
+	s->track_err = -device_set_track(s->track_fd, true);
+	if (s->track_err) {
+		close(s->track_fd);
+		s->track_fd = -1;
+	}
+}
+
+static void close_subject(struct subject *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->track_fd >= 0)
+		close(s->track_fd);
 }
 
 /* Each row of the modes' table whose mode @dev has, then the peers. */
@@ -246,7 +301,8 @@ static void add_subjects(struct bench *b, int dev)
 	for (i = 0; i < ARRAY_SIZE(peers); i++)
 		b->subjects[b->nr++] = (struct subject){ .name = peers[i].name,
 							 .peer = &peers[i],
-							 .fd = -1 };
+							 .fd = -1,
+							 .track_fd = -1 };
 }
 
 /* Keep the subjects --modes and --peers name. */
@@ -259,8 +315,8 @@ static void pick_subjects(struct bench *b)
 		s = &b->subjects[i];
 		if (listed(s->row ? b->modes : b->peers, s->name))
 			b->subjects[kept++] = *s;
-		else if (s->fd >= 0)
-			close(s->fd);
+		else
+			close_subject(s);
 	}
 	b->nr = kept;
 }
@@ -331,44 +387,109 @@ static bool available(struct bench *b, const struct subject *s, size_t len,
 	return !ret;
 }
 
-/*
- * One repetition of @s at @len bytes into @v, in ns and faults; false, with
- * the reason in @note, if it fails.
- */
-static bool sample(struct bench *b, const struct subject *s, size_t len,
-		   double *v, char *note, size_t size)
+/* Add "what" to @note, after a "; ", unless @note says it already. */
+static void __attribute__((format(printf, 3, 4)))
+add_note(char *note, size_t size, const char *fmt, ...)
 {
-	int flags = s->peer ? s->peer->flags : MAP_SHARED;
-	int fd = s->peer ? (s->peer->memfd ? b->memfd : -1) : s->fd;
-	uint64_t t[4];
-	void *hint, *p;
-	long faults;
+	size_t len = strlen(note);
+	char what[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!strstr(note, what))
+		snprintf(note + len, size - len, "%s%s", len ? "; " : "", what);
+}
+
+/* The measures that @s has: a peer has no tracking and no reset. */
+static unsigned int measures(const struct subject *s)
+{
+	unsigned int m = READ_SIDE | BIT(WRITE) | BIT(WRITE_FAULTS);
+
+	if (s->row)
+		return m | BIT(TRACK) | BIT(TRACK_FAULTS) | BIT(MSYNC) |
+		       BIT(RESET) | BIT(RESET_IDLE);
+	return s->peer->memfd ? m | BIT(MSYNC) : m;
+}
+
+/* Where the next mmap() of a subject goes, and how. */
+struct map_args {
+	void *addr;
+	int flags, fd;
+};
+
+/*
+ * Ready an mmap() of @s at @len bytes into @a, through @fd: at a 2 MiB-aligned
+ * address where there is room, and with the fault_around parameter of its
+ * row.  False, with the reason in @note, if that fails.
+ */
+static bool map_prepare(const struct subject *s, int fd, size_t len,
+			struct map_args *a, char *note, size_t size)
+{
 	int ret;
 
-	hint = reserve_aligned(len, HUGE_SIZE);
-	if (hint != MAP_FAILED) {
-		munmap(hint, len);
-		flags |= MAP_FIXED_NOREPLACE;
+	a->fd = fd;
+	a->flags = s->peer ? s->peer->flags : MAP_SHARED;
+	a->addr = reserve_aligned(len, HUGE_SIZE);
+	if (a->addr != MAP_FAILED) {
+		munmap(a->addr, len);
+		a->flags |= MAP_FIXED_NOREPLACE;
 	} else {
-		hint = NULL;
+		a->addr = NULL;
 	}
 	/* The driver reads the parameter at mmap() time. */
 	if (s->set_around) {
 		ret = write_param("fault_around", s->row->around ? "1" : "0");
 		if (ret) {
-			snprintf(note, size, "fault_around: %s",
+			add_note(note, size, "fault_around: %s",
 				 strerror(-ret));
 			return false;
 		}
 	}
-	faults = minor_faults();
-	t[0] = now_ns();
-	p = mmap(hint, len, PROT_READ | PROT_WRITE, flags, fd, 0);
+	return true;
+}
+
+/* mmap() as @a says, and the peer's madvise(): the mapping, or MAP_FAILED. */
+static void *map(const struct subject *s, const struct map_args *a, size_t len)
+{
+	void *p =
+		mmap(a->addr, len, PROT_READ | PROT_WRITE, a->flags, a->fd, 0);
+
 	if (p != MAP_FAILED && s->peer && s->peer->advice)
 		madvise(p, len, s->peer->advice);
+	return p;
+}
+
+/* The file to map @s through, or -1 for anonymous memory. */
+static int subject_fd(const struct bench *b, const struct subject *s,
+		      bool track)
+{
+	if (s->peer)
+		return s->peer->memfd ? b->memfd : -1;
+	return track ? s->track_fd : s->fd;
+}
+
+/*
+ * The read side of one repetition of @s at @len bytes into @v, in ns and
+ * faults; false, with the reason in @note, if it fails.
+ */
+static bool sample_read(struct bench *b, const struct subject *s, size_t len,
+			double *v, char *note, size_t size)
+{
+	struct map_args a;
+	uint64_t t[4];
+	long faults;
+	void *p;
+
+	if (!map_prepare(s, subject_fd(b, s, false), len, &a, note, size))
+		return false;
+	faults = minor_faults();
+	t[0] = now_ns();
+	p = map(s, &a, len);
 	t[1] = now_ns();
 	if (p == MAP_FAILED) {
-		snprintf(note, size, "mmap() fails with %s", errno_name(errno));
+		add_note(note, size, "mmap() fails with %s", errno_name(errno));
 		return false;
 	}
 	touch_pages(p, len);
@@ -380,6 +501,165 @@ static bool sample(struct bench *b, const struct subject *s, size_t len,
 	v[READ] = t[2] - t[1];
 	v[MUNMAP] = t[3] - t[2];
 	return true;
+}
+
+/* Write one byte in every page of [p, p + len). */
+static void write_pages(volatile unsigned char *p, size_t len)
+{
+	size_t i, page = page_size();
+
+	for (i = 0; i < len; i += page)
+		p[i] = 1;
+}
+
+/*
+ * What the driver counted of a tracked write to every page of @len bytes
+ * and the msync() after it, from its counters @st before the write, after
+ * it and after the msync(): a note if that is not every page, each once.
+ */
+static void check_counts(const struct mmapdemo_stats *st, size_t len,
+			 char *note, size_t size)
+{
+	unsigned long long pages = len / page_size();
+	unsigned long long dirty = st[1].dirty_pages - st[0].dirty_pages;
+	unsigned long long synced = st[2].synced_pages - st[1].synced_pages;
+
+	if (dirty != pages || synced != pages)
+		add_note(note, size,
+			 "driver: %llu dirty and %llu synced of %llu pages",
+			 dirty, synced, pages);
+}
+
+/*
+ * The first write to every page of a fresh mapping of @s, with tracking off
+ * or (@track) on, into @v; then msync(MS_SYNC) of the whole mapping, if it
+ * tracks writes or is a peer's memfd.  Returns the BIT()s of the measures
+ * that could not be taken, with the reason in @note.
+ */
+static unsigned int sample_write(struct bench *b, const struct subject *s,
+				 size_t len, bool track, double *v, char *note,
+				 size_t size)
+{
+	unsigned int ns = track ? TRACK : WRITE; /* ns + 1: its faults */
+	bool sync = track || (s->peer && s->peer->memfd);
+	unsigned int sync_bit = sync ? BIT(MSYNC) : 0;
+	struct mmapdemo_stats st[3];
+	struct map_args a;
+	bool counted;
+	uint64_t t;
+	long faults;
+	void *p;
+	int ret;
+
+	if (track && s->track_fd < 0) {
+		add_note(note, size, "MMAPDEMO_IOC_SET_TRACK: %s%s",
+			 errno_name(s->track_err),
+			 device_err_hint(s->track_err));
+		return BIT(ns) | BIT(ns + 1) | sync_bit;
+	}
+	if (!map_prepare(s, subject_fd(b, s, track), len, &a, note, size))
+		return BIT(ns) | BIT(ns + 1) | sync_bit;
+	p = map(s, &a, len);
+	if (p == MAP_FAILED) {
+		add_note(note, size, "%smmap() fails with %s",
+			 track ? "tracked " : "", errno_name(errno));
+		return BIT(ns) | BIT(ns + 1) | sync_bit;
+	}
+	counted = track && !device_stats(s->track_fd, &st[0]);
+	faults = minor_faults();
+	t = now_ns();
+	write_pages(p, len);
+	v[ns] = now_ns() - t;
+	v[ns + 1] = minor_faults() - faults;
+	if (sync) {
+		counted = counted && !device_stats(s->track_fd, &st[1]);
+		t = now_ns();
+		ret = msync(p, len, MS_SYNC);
+		v[MSYNC] = now_ns() - t;
+		if (ret)
+			add_note(note, size, "msync(): %s", errno_name(errno));
+		else
+			sync_bit = 0;
+		if (counted && !ret && !device_stats(s->track_fd, &st[2]))
+			check_counts(st, len, note, size);
+	}
+	munmap(p, len);
+	return sync_bit;
+}
+
+/*
+ * MMAPDEMO_IOC_RESET, with every page of a fresh mapping of @s read first,
+ * into @v.  Returns 0, or BIT(RESET) with the reason in @note.  After a
+ * reset fails, none is tried again.
+ */
+static unsigned int sample_reset(struct bench *b, const struct subject *s,
+				 size_t len, double *v, char *note, size_t size)
+{
+	struct map_args a;
+	uint64_t t;
+	void *p;
+	int ret;
+
+	if (!b->reset_err) {
+		if (!map_prepare(s, s->fd, len, &a, note, size))
+			return BIT(RESET);
+		p = map(s, &a, len);
+		if (p == MAP_FAILED) {
+			add_note(note, size, "reset: mmap() fails with %s",
+				 errno_name(errno));
+			return BIT(RESET);
+		}
+		touch_pages(p, len);
+		t = now_ns();
+		ret = device_reset(s->fd);
+		v[RESET] = now_ns() - t;
+		munmap(p, len);
+		if (!ret)
+			return 0;
+		b->reset_err = -ret;
+	}
+	add_note(note, size, "reset: %s%s", errno_name(b->reset_err),
+		 device_err_hint(b->reset_err));
+	return BIT(RESET);
+}
+
+/*
+ * One repetition of @s at @len bytes into @v, in ns and faults; false, with
+ * the reason in @note, if the read side fails.  The BIT()s of the measures
+ * of the write side that fail are cleared in *@have.
+ */
+static bool sample(struct bench *b, const struct subject *s, size_t len,
+		   double *v, unsigned int *have, char *note, size_t size)
+{
+	if (!sample_read(b, s, len, v, note, size))
+		return false;
+	*have &= ~sample_write(b, s, len, false, v, note, size);
+	if (s->row) {
+		*have &= ~sample_write(b, s, len, true, v, note, size);
+		*have &= ~sample_reset(b, s, len, v, note, size);
+	}
+	return true;
+}
+
+/*
+ * A reset with nothing of the device mapped, through the first mode's file:
+ * its time in ns, or -1 without a mode or once a reset has failed.
+ */
+static double reset_idle(struct bench *b)
+{
+	const struct subject *s = b->subjects;
+	uint64_t t;
+	int ret;
+
+	if (!b->nr || !s->row || b->reset_err)
+		return -1;
+	t = now_ns();
+	ret = device_reset(s->fd);
+	t = now_ns() - t;
+	if (!ret)
+		return t;
+	b->reset_err = -ret;
+	return -1;
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -399,24 +679,36 @@ static double median(double *v, unsigned int nr, double pages)
 /* Every subject at @len bytes, b->reps times over, into @r[]. */
 static void measure_size(struct bench *b, size_t len, struct result *r)
 {
-	double *v, col[MAX_REPS], pages = len / page_size();
+	double *v, *row, col[MAX_REPS], idle, pages = len / page_size();
 	size_t stride = (size_t)b->reps * NR_MEASURES; /* of a subject in v */
 	unsigned int i, rep, m;
 
 	v = calloc(b->nr * stride, sizeof(*v));
 	if (!v)
 		die("out of memory");
-	for (i = 0; i < b->nr; i++)
+	for (i = 0; i < b->nr; i++) {
 		r[i].ok = available(b, &b->subjects[i], len, r[i].note,
 				    sizeof(r[i].note));
-	for (rep = 0; rep < b->reps; rep++)
-		for (i = 0; i < b->nr; i++)
-			r[i].ok = r[i].ok &&
-				  sample(b, &b->subjects[i], len,
-					 v + i * stride + rep * NR_MEASURES,
-					 r[i].note, sizeof(r[i].note));
+		r[i].have = measures(&b->subjects[i]);
+	}
+	for (rep = 0; rep < b->reps; rep++) {
+		idle = reset_idle(b);
+		for (i = 0; i < b->nr; i++) {
+			row = v + i * stride + rep * NR_MEASURES;
+			r[i].ok = r[i].ok && sample(b, &b->subjects[i], len,
+						    row, &r[i].have, r[i].note,
+						    sizeof(r[i].note));
+			row[RESET_IDLE] = idle;
+			if (idle < 0)
+				r[i].have &= ~BIT(RESET_IDLE);
+		}
+	}
 	for (i = 0; i < b->nr; i++) {
-		for (m = 0; r[i].ok && m < NR_MEASURES; m++) {
+		if (!r[i].ok)
+			r[i].have = 0;
+		for (m = 0; m < NR_MEASURES; m++) {
+			if (!(r[i].have & BIT(m)))
+				continue;
 			for (rep = 0; rep < b->reps; rep++)
 				col[rep] =
 					v[i * stride + rep * NR_MEASURES + m];
@@ -434,14 +726,17 @@ static void measure_size(struct bench *b, size_t len, struct result *r)
 static void warm_up(struct bench *b)
 {
 	double v[NR_MEASURES];
-	char note[64];
-	unsigned int i;
+	unsigned int i, have;
+	char note[160];
 
-	for (i = 0; i < b->nr; i++)
+	for (i = 0; i < b->nr; i++) {
+		note[0] = '\0';
+		have = measures(&b->subjects[i]);
 		if (available(b, &b->subjects[i], page_size(), note,
 			      sizeof(note)))
-			sample(b, &b->subjects[i], page_size(), v, note,
+			sample(b, &b->subjects[i], page_size(), v, &have, note,
 			       sizeof(note));
+	}
 }
 
 /* The sizes asked for, in pages, or powers of 4 up to the buffer. */
@@ -476,6 +771,7 @@ static void measure(const struct command *cmd, struct bench *b)
 
 	dev = device_open();
 	device_info(dev, &info);
+	b->buffer = info.size;
 	check_sizes(cmd, b, info.size);
 	add_subjects(b, dev);
 	close(dev);
@@ -501,8 +797,7 @@ static void measure(const struct command *cmd, struct bench *b)
 	if (b->around[0])
 		write_param("fault_around", b->around);
 	for (i = 0; i < b->nr; i++)
-		if (b->subjects[i].fd >= 0)
-			close(b->subjects[i].fd);
+		close_subject(&b->subjects[i]);
 	if (b->memfd >= 0)
 		close(b->memfd);
 }
@@ -523,15 +818,40 @@ static void csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* A header, then a row per size and subject; n/a rows have no numbers. */
+/* The CSV's column of each measure; the note comes before WRITE's. */
+static const char *const csv_columns[NR_MEASURES] = {
+	[MMAP] = "mmap_ns_per_page",
+	[READ] = "read_ns_per_page",
+	[MUNMAP] = "munmap_ns_per_page",
+	[FAULTS] = "faults_per_page",
+	[WRITE] = "write_ns_per_page",
+	[WRITE_FAULTS] = "write_faults_per_page",
+	[TRACK] = "track_write_ns_per_page",
+	[TRACK_FAULTS] = "track_write_faults_per_page",
+	[MSYNC] = "msync_ns_per_page",
+	[RESET] = "reset_ns_per_page",
+	[RESET_IDLE] = "reset_idle_ns_per_page",
+};
+
+static bool is_faults(unsigned int m)
+{
+	return m == FAULTS || m == WRITE_FAULTS || m == TRACK_FAULTS;
+}
+
+/*
+ * A header, then a row per size and subject.  The columns of the write side
+ * come after the note, so that the older ones keep their places; a cell is
+ * empty where the row has no such measure.
+ */
 static void print_csv(FILE *f, const struct bench *b)
 {
 	const struct result *r = b->results;
 	unsigned int i, j, m;
 
-	fprintf(f,
-		"size,pages,kind,name,status,reps,mmap_ns_per_page,"
-		"read_ns_per_page,munmap_ns_per_page,faults_per_page,note\n");
+	fprintf(f, "size,pages,kind,name,status,reps");
+	for (m = 0; m < NR_MEASURES; m++)
+		fprintf(f, "%s,%s", m == WRITE ? ",note" : "", csv_columns[m]);
+	fputc('\n', f);
 	for (i = 0; i < b->nr_sizes; i++) {
 		for (j = 0; j < b->nr; j++, r++) {
 			fprintf(f, "%llu,%llu,%s,%s,%s,%u",
@@ -541,13 +861,15 @@ static void print_csv(FILE *f, const struct bench *b)
 				b->subjects[j].name, r->ok ? "ok" : "n/a",
 				r->ok ? b->reps : 0);
 			for (m = 0; m < NR_MEASURES; m++) {
+				if (m == WRITE) {
+					fputc(',', f);
+					csv_field(f, r->note);
+				}
 				fputc(',', f);
-				if (r->ok)
-					fprintf(f, "%.*f", m == FAULTS ? 6 : 2,
+				if (r->have & BIT(m))
+					fprintf(f, "%.*f", is_faults(m) ? 6 : 2,
 						r->v[m]);
 			}
-			fputc(',', f);
-			csv_field(f, r->note);
 			fputc('\n', f);
 		}
 	}
@@ -556,24 +878,30 @@ static void print_csv(FILE *f, const struct bench *b)
 /* At most 9 characters, with the precision that makes sense there. */
 static void print_num(FILE *f, double v)
 {
-	fprintf(f, v >= 99.95 ? " %9.0f" : v >= 9.995 ? " %9.1f" : " %9.2f", v);
+	fprintf(f,
+		v >= 999999999.5 ? " %9.3g" :
+		v >= 99.95	 ? " %9.0f" :
+		v >= 9.995	 ? " %9.1f" :
+				   " %9.2f",
+		v);
 }
 
-static void print_table(FILE *f, const struct bench *b)
+/* Faults per page, @width characters. */
+static void print_faults(FILE *f, int width, double v)
+{
+	if (v)
+		fprintf(f, " %*.4f", width, v);
+	else
+		fprintf(f, " %*s", width, "0");
+}
+
+/* mmap(), the first read, munmap(): a block per size. */
+static void print_read_side(FILE *f, const struct bench *b)
 {
 	const struct result *r = b->results;
-	char buf[32], thp[64], around[32] = "?";
 	unsigned int i, j;
-	struct utsname u;
+	char buf[32];
 
-	if (uname(&u))
-		die("uname");
-	read_small_file(FAULT_AROUND_BYTES, around, sizeof(around));
-	around[strcspn(around, "\n")] = '\0';
-	fprintf(f, "Linux %s %s, THP %s, fault_around_bytes %s\n", u.release,
-		u.machine, thp_setting(thp, sizeof(thp)), around);
-	fprintf(f, "medians of %u repetition%s, per 4 KiB page\n", b->reps,
-		b->reps == 1 ? "" : "s");
 	for (i = 0; i < b->nr_sizes; i++) {
 		fprintf(f, "\n%-8s %-12s %9s %9s %9s %9s\n",
 			format_size(buf, sizeof(buf), b->sizes[i]), "mapping",
@@ -587,12 +915,77 @@ static void print_table(FILE *f, const struct bench *b)
 			print_num(f, r->v[MMAP]);
 			print_num(f, r->v[READ]);
 			print_num(f, r->v[MUNMAP]);
-			if (r->v[FAULTS])
-				fprintf(f, " %9.4f\n", r->v[FAULTS]);
-			else
-				fprintf(f, " %9s\n", "0");
+			print_faults(f, 9, r->v[FAULTS]);
+			fputc('\n', f);
 		}
 	}
+}
+
+/* The first writes, msync() and reset: a block per size, the notes after. */
+static void print_write_side(FILE *f, const struct bench *b)
+{
+	const struct result *r = b->results;
+	unsigned int i, j, m;
+	char buf[32];
+	double idle;
+
+	fprintf(f,
+		"\nThe first write to every page, write tracking off (write) and on (track);\n"
+		"msync(MS_SYNC) of the tracked mapping (a memfd's: of the written one), per\n"
+		"dirty page; MMAPDEMO_IOC_RESET with every page mapped, per mapped page, and\n"
+		"with nothing mapped (a reset zeroes the whole buffer, %s). Peers track\n"
+		"nothing and have no reset: '-'.\n",
+		format_size(buf, sizeof(buf), b->buffer));
+	for (i = 0; i < b->nr_sizes; i++) {
+		fprintf(f, "\n%-8s %-12s %9s %7s %9s %7s %9s %9s\n",
+			format_size(buf, sizeof(buf), b->sizes[i]), "mapping",
+			"write ns", "faults", "track ns", "faults", "msync ns",
+			"reset ns");
+		idle = -1;
+		for (j = 0; j < b->nr; j++, r++) {
+			fprintf(f, "%-8s %-12s", "", b->subjects[j].name);
+			if (!r->ok) {
+				fprintf(f, " n/a: %s\n", r->note);
+				continue;
+			}
+			for (m = WRITE; m <= RESET; m++) {
+				if (!(r->have & BIT(m)))
+					fprintf(f, " %*s", is_faults(m) ? 7 : 9,
+						"-");
+				else if (is_faults(m))
+					print_faults(f, 7, r->v[m]);
+				else
+					print_num(f, r->v[m]);
+			}
+			fprintf(f, "%s%s\n", r->note[0] ? "  " : "", r->note);
+			if (r->have & BIT(RESET_IDLE))
+				idle = r->v[RESET_IDLE];
+		}
+		/* Under "reset ns": 9 + 12 + 46 characters in. */
+		if (idle >= 0) {
+			fprintf(f, "%-8s %-58s", "",
+				"reset with nothing mapped");
+			print_num(f, idle);
+			fputc('\n', f);
+		}
+	}
+}
+
+static void print_table(FILE *f, const struct bench *b)
+{
+	char thp[64], around[32] = "?";
+	struct utsname u;
+
+	if (uname(&u))
+		die("uname");
+	read_small_file(FAULT_AROUND_BYTES, around, sizeof(around));
+	around[strcspn(around, "\n")] = '\0';
+	fprintf(f, "Linux %s %s, THP %s, fault_around_bytes %s\n", u.release,
+		u.machine, thp_setting(thp, sizeof(thp)), around);
+	fprintf(f, "medians of %u repetition%s, per 4 KiB page\n", b->reps,
+		b->reps == 1 ? "" : "s");
+	print_read_side(f, b);
+	print_write_side(f, b);
 }
 
 int cmd_bench(const struct command *cmd, int argc, char **argv)

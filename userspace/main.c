@@ -104,13 +104,16 @@ static const struct command commands[] = {
 			 "has (fault with fault-around off, fault_around with it on), and the kernel's\n"
 			 "own memory (anon, thp, memfd; memfd-pop with MAP_POPULATE) alike; time\n"
 			 "mmap(), a read of every page and munmap(), and count the minor faults.\n"
+			 "Then the write side: the first write to every page with write tracking\n"
+			 "off and on, msync(MS_SYNC) of the dirty pages, and a reset of the device\n"
+			 "(which takes down every mapping of it and zeroes it; CAP_SYS_ADMIN).\n"
 			 "Prints the medians of the repetitions per 4 KiB page.\n",
 		.options = "  -s, --sizes LIST   sizes, \"4K,1M\", or FROM-TO[:FACTOR] going up by FACTOR\n"
 			   "                     (default 4); default 4K-256M, within the buffer\n"
 			   "  -r, --reps N       repetitions (default 5)\n"
 			   "  -m, --modes LIST   modes, \"remap,fault_around\" (default all, or none)\n"
 			   "  -p, --peers LIST   peers: anon thp memfd memfd-pop (default all, or none)\n"
-			   "  -c, --csv[=FILE]   CSV instead of the table, or into FILE and the table too\n"
+			   "  -c, --csv[=FILE]   CSV instead of the tables, or into FILE and the tables too\n"
 			   "  -q, --quiet        no progress lines on stderr\n",
 		.takes_size = true,
 	},

@@ -215,12 +215,22 @@ static char *bench_csv(const struct mmapdemo_info *info)
 
 #define BENCH_COLUMNS	"size,pages,kind,name,status,reps,"		\
 			"mmap_ns_per_page,read_ns_per_page,"		\
-			"munmap_ns_per_page,faults_per_page,note"
-#define BENCH_FIELDS	11
+			"munmap_ns_per_page,faults_per_page,note,"	\
+			"write_ns_per_page,write_faults_per_page,"	\
+			"track_write_ns_per_page,"			\
+			"track_write_faults_per_page,"			\
+			"msync_ns_per_page,reset_ns_per_page,"		\
+			"reset_idle_ns_per_page"
+#define BENCH_FIELDS	18
 #define FIRST_NUMBER	6	/* mmap_ns_per_page */
 #define LAST_NUMBER	9	/* faults_per_page */
 
-enum { SIZE, PAGES, KIND, NAME, STATUS, REPS, FAULTS = 9, NOTE };
+enum {
+	SIZE, PAGES, KIND, NAME, STATUS, REPS, FAULTS = 9, NOTE,
+	/* The write side, after the note. */
+	WRITE_NS, WRITE_FAULTS, TRACK_NS, TRACK_FAULTS, MSYNC_NS, RESET_NS,
+	RESET_IDLE_NS,
+};
 
 /* The peers every run has, in the order of the CSV. */
 static const char *const bench_peers[] = { "anon", "thp", "memfd", "memfd-pop" };
@@ -272,6 +282,22 @@ static unsigned int driver_mode_rows(int fd)
 	return nr;
 }
 
+/*
+ * Whether a row that is ok has a number in field @i of the write side: a
+ * peer tracks nothing and has no reset, and of the peers only the memfds
+ * sync; a mode has every one, but the resets where it has no right to them,
+ * which its note says.
+ */
+static bool has_write_field(char **f, unsigned int i)
+{
+	if (!strcmp(f[KIND], "peer"))
+		return i == WRITE_NS || i == WRITE_FAULTS ||
+		       (i == MSYNC_NS && !strncmp(f[NAME], "memfd", 5));
+	if (i == RESET_NS || i == RESET_IDLE_NS)
+		return !strstr(f[NOTE], "reset: EPERM");
+	return true;
+}
+
 /* What is wrong with the fields of a row of the CSV, or NULL. */
 static const char *bad_row(char **f)
 {
@@ -301,6 +327,12 @@ static const char *bad_row(char **f)
 		snprintf(why, sizeof(why), "field %u is '%s'", i, f[i]);
 		return why;
 	}
+	for (i = WRITE_NS; i < BENCH_FIELDS; i++) {
+		if (!na && has_write_field(f, i) ? is_number(f[i], &v) : !*f[i])
+			continue;
+		snprintf(why, sizeof(why), "field %u is '%s'", i, f[i]);
+		return why;
+	}
 	return NULL;
 }
 
@@ -316,8 +348,9 @@ static bool is_peer(const char *name)
 
 /*
  * The header, then rows with its columns: a size of the run, "mode" or
- * "peer", and either "ok" with every number there, or "n/a" with none and a
- * note.  Each size has a row per mode row of the driver and per peer.
+ * "peer", and either "ok" with every number of the row's kind there, or
+ * "n/a" with none and a note.  Each size has a row per mode row of the
+ * driver and per peer.
  */
 TEST(bench_csv_rows_are_well_formed)
 {
@@ -367,7 +400,11 @@ static const char *row_name(VARIANT *v)
 
 /*
  * The row of this mode counts the faults of its first read as the driver
- * sees them.  A mode may refuse a size (n/a), not every size.
+ * sees them.  Its first write, with tracking off, takes no fault in an eager
+ * mode and one per page at most in a lazy one; with tracking on, the first
+ * write to each page enters the driver, a fault at least, and the driver
+ * counts every page dirty once and writes each back (else the bench notes
+ * what it counted).  A mode may refuse a size (n/a), not every size.
  */
 TEST_F(mmapdemo, bench_csv_counts_mode_faults)
 {
@@ -392,6 +429,13 @@ TEST_F(mmapdemo, bench_csv_counts_mode_faults)
 		ASSERT_TRUE(is_number(f[FAULTS], &v));
 		EXPECT_LE(min, (long)(v * pages + 0.5)) TH_LOG("%s bytes", f[SIZE]);
 		EXPECT_GE(max, (long)(v * pages + 0.5)) TH_LOG("%s bytes", f[SIZE]);
+
+		ASSERT_TRUE(is_number(f[WRITE_FAULTS], &v)) TH_LOG("%s", line);
+		EXPECT_GE(variant->eager ? 0 : pages, (long)(v * pages + 0.5))
+			TH_LOG("%s bytes", f[SIZE]);
+		ASSERT_TRUE(is_number(f[TRACK_FAULTS], &v)) TH_LOG("%s", line);
+		EXPECT_LE(pages, (long)(v * pages + 0.5)) TH_LOG("%s bytes", f[SIZE]);
+		EXPECT_EQ(NULL, strstr(f[NOTE], "driver: ")) TH_LOG("%s", f[NOTE]);
 	}
 	EXPECT_LE(1, found);
 	free(csv);
