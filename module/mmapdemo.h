@@ -208,6 +208,8 @@ unsigned long mmapdemo_huge_get_unmapped_area(struct file *file,
 unsigned long mmapdemo_huge_pages(const struct mmapdemo_buf *buf);
 
 /* writeback.c: tracking writes, and syncing them */
+void mmapdemo_mark_dirty(struct mmapdemo_dev *md, struct vm_fault *vmf,
+			 bool pfnmap);
 vm_fault_t mmapdemo_page_mkwrite(struct vm_fault *vmf);
 vm_fault_t mmapdemo_pfn_mkwrite(struct vm_fault *vmf);
 int mmapdemo_fsync(struct file *file, loff_t start, loff_t end, int datasync);

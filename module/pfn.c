@@ -14,14 +14,19 @@
 
 /*
  * Map the page at vmf->pgoff by its frame number: pfn and huge modes, and
- * remap mode once a sync or a takedown zapped its PTEs.  In a write-tracked mapping
- * the PTE is read-only (vm_page_prot), and a write faults again, into
- * ->pfn_mkwrite.
+ * remap mode once a sync or a takedown zapped its PTEs.  In a write-tracked
+ * mapping the PTE is read-only (vm_page_prot), so that the first write
+ * faults into ->pfn_mkwrite; but when this fault is that write, the page is
+ * mapped writable and marked dirty here, which saves the second fault.  In
+ * that order: a sync in between either finds the page clean and leaves the
+ * PTE alone, or zaps it and the write faults again (writeback.c).
  */
 vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf)
 {
-	struct mmapdemo_dev *md = vmf->vma->vm_private_data;
+	struct vm_area_struct *vma = vmf->vma;
+	struct mmapdemo_dev *md = vma->vm_private_data;
 	struct page *page = mmapdemo_buf_page(&md->buf, vmf->pgoff);
+	bool dirty = mmapdemo_tracked(vma) && (vmf->flags & FAULT_FLAG_WRITE);
 	unsigned long pfn;
 	vm_fault_t ret;
 
@@ -33,15 +38,22 @@ vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf)
 	}
 
 	pfn = page_to_pfn(page);
-	if (mmapdemo_enter(md)) {
-		/* VM_FAULT_NOPAGE, also when another thread mapped it first. */
-		ret = vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+	if (!mmapdemo_enter(md)) {
+		ret = VM_FAULT_SIGBUS;
+	} else if (dirty) {
+		ret = vmf_insert_pfn_prot(vma, vmf->address, pfn,
+					  vm_get_page_prot(vma->vm_flags));
 		mmapdemo_leave(md);
 	} else {
-		ret = VM_FAULT_SIGBUS;
+		/* VM_FAULT_NOPAGE, also when another thread mapped it first. */
+		ret = vmf_insert_pfn(vma, vmf->address, pfn);
+		mmapdemo_leave(md);
 	}
-	if (ret == VM_FAULT_NOPAGE)
+	if (ret == VM_FAULT_NOPAGE) {
 		mmapdemo_count_fault(md, vmf);
+		if (dirty)
+			mmapdemo_mark_dirty(md, vmf, true);
+	}
 	trace_mmapdemo_pfn_fault(vmf, pfn, ret);
 	pr_debug("pfn fault at %#lx: pgoff %lu: %#x\n", vmf->address,
 		 vmf->pgoff, (__force unsigned int)ret);

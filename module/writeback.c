@@ -28,6 +28,8 @@
  * bits before the PTE becomes writable, the sync clears them before it
  * write-protects, and a page handler holds the page lock over both (as
  * fb_defio's does), so a write is either in this sync or seen by the next.
+ * (A write that faults into an empty PTE of a PFN map is mapped writable
+ * and marked dirty at once: pfn.c.)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -38,9 +40,9 @@
 #include "mmapdemo.h"
 #include "trace.h"
 
-/* Record page @pgoff as dirty; @pfnmap: written through a PFN map. */
-static void mmapdemo_mark_dirty(struct mmapdemo_dev *md,
-				struct vm_fault *vmf, bool pfnmap)
+/* Record page vmf->pgoff as dirty; @pfnmap: written through a PFN map. */
+void mmapdemo_mark_dirty(struct mmapdemo_dev *md, struct vm_fault *vmf,
+			 bool pfnmap)
 {
 	struct mmapdemo_buf *buf = &md->buf;
 	bool was_dirty;
