@@ -53,6 +53,17 @@ int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
 		left -= nr;
 	}
 
+#ifdef VM_PAT
+	/*
+	 * x86: a remap_pfn_range() over the whole VMA has PAT track its
+	 * memory type for the VMA (VM_PAT).  For RAM, as this buffer is, PAT
+	 * reserves nothing, but the first zap of the VMA untracks it, finding
+	 * the range again through the first PTE: when two zaps race (a reset
+	 * and a munmap()), one finds that PTE gone and warns, in kernels
+	 * before PAT tracking left the VMA flags.  Drop the flag.
+	 */
+	vm_flags_clear(vma, VM_PAT);
+#endif
 	vma->vm_ops = &mmapdemo_remap_vm_ops[track];
 	atomic64_add(vma_pages(vma), &md->stats.eager_pages);
 	return 0;
