@@ -200,6 +200,15 @@ boot_guest() {
 		2>"$build/qemu.stderr"
 }
 
+# died_booting BUILD: whether the last boot of BUILD ended before the guest's
+# init reported (nothing of mmapdemo had run), with a kernel crash. Under
+# TCG, a vCPU may now and then run code that another vCPU has just patched
+# (static keys: "Oops: int3") and crash the boot; that is QEMU's, not ours.
+died_booting() {
+	! tr -d '\r' <"$1/control.log" | grep -qx booted &&
+		grep -Eq 'Oops|Kernel panic' "$1/console.log"
+}
+
 ## Verdict
 #
 # Each reason a run fails is one line "FAIL: reason", which qemu/check quotes.
