@@ -370,4 +370,8 @@ static void __exit mmapdemo_exit(void)
 module_exit(mmapdemo_exit);
 
 MODULE_DESCRIPTION("A device whose mmap() builds page tables eagerly or lazily, with PFNs or pages (see mmapdemo(4))");
+MODULE_AUTHOR("The mmapdemo developers");
 MODULE_LICENSE("GPL");
+#ifdef MMAPDEMO_VERSION
+MODULE_VERSION(MMAPDEMO_VERSION);
+#endif

@@ -20,6 +20,8 @@
 #include <linux/tracepoint.h>
 
 #include "mmapdemo.h"
+/* show_vma_flags(); it leaves EM() defined, which the lists below redefine. */
+#include <trace/events/mmflags.h>
 
 /*
  * The modes and huge mode's results come from their lists in mmapdemo.h:
@@ -39,6 +41,19 @@ MMAPDEMO_HUGE_RESULTS
 #define EM(value, name, ...)		{ value, name },
 #define EM_LAST(value, name, ...)	{ value, name }
 
+/*
+ * The results the fault handlers return, by the names that mm's own
+ * VM_FAULT_RESULT_TRACE gives them (whose vm_fault_t values sparse will not
+ * take in a flag table), for __print_flags() as show_vma_flags() names VMA
+ * flags.
+ */
+#define MMAPDEMO_FAULT_RESULT(name)					\
+	{ (__force unsigned long)VM_FAULT_##name, #name }
+#define MMAPDEMO_FAULT_RESULTS						\
+	MMAPDEMO_FAULT_RESULT(OOM), MMAPDEMO_FAULT_RESULT(SIGBUS),	\
+	MMAPDEMO_FAULT_RESULT(NOPAGE), MMAPDEMO_FAULT_RESULT(LOCKED),	\
+	MMAPDEMO_FAULT_RESULT(FALLBACK)
+
 TRACE_EVENT(mmapdemo_mmap,
 	    TP_PROTO(unsigned int mode, struct vm_area_struct *vma, int ret),
 	    TP_ARGS(mode, vma, ret),
@@ -54,10 +69,10 @@ TRACE_EVENT(mmapdemo_mmap,
 			   __entry->pgoff = vma->vm_pgoff;
 			   __entry->flags = vma->vm_flags;
 			   __entry->ret = ret;),
-	    TP_printk("mode=%s range=%#lx-%#lx pgoff=%lu flags=%#lx ret=%d",
+	    TP_printk("mode=%s range=%#lx-%#lx pgoff=%lu flags=%s ret=%d",
 		      __print_symbolic(__entry->mode, MMAPDEMO_MODE_LIST),
 		      __entry->start, __entry->end, __entry->pgoff,
-		      __entry->flags, __entry->ret)
+		      show_vma_flags(__entry->flags), __entry->ret)
 );
 
 /*
@@ -77,9 +92,11 @@ DECLARE_EVENT_CLASS(mmapdemo_page_fault,
 				   __entry->pfn = pfn;
 				   __entry->ret = (__force unsigned int)ret;
 				   __entry->vma_lock = mmapdemo_vma_locked(vmf);),
-		    TP_printk("address=%#lx pgoff=%lu pfn=%#lx ret=%#x lock=%s",
+		    TP_printk("address=%#lx pgoff=%lu pfn=%#lx ret=%s lock=%s",
 			      __entry->address, __entry->pgoff, __entry->pfn,
-			      __entry->ret, __entry->vma_lock ? "vma" : "mmap")
+			      __entry->ret ? __print_flags(__entry->ret, "|",
+							   MMAPDEMO_FAULT_RESULTS) : "0",
+			      __entry->vma_lock ? "vma" : "mmap")
 );
 
 /* fault and insert modes: ->fault hands the core a page. */
@@ -115,10 +132,12 @@ TRACE_EVENT(mmapdemo_huge_fault,
 			   __entry->result = result;
 			   __entry->ret = (__force unsigned int)ret;
 			   __entry->vma_lock = mmapdemo_vma_locked(vmf);),
-	    TP_printk("address=%#lx pgoff=%lu pfn=%#lx result=%s ret=%#x lock=%s",
+	    TP_printk("address=%#lx pgoff=%lu pfn=%#lx result=%s ret=%s lock=%s",
 		      __entry->address, __entry->pgoff, __entry->pfn,
 		      __print_symbolic(__entry->result, MMAPDEMO_HUGE_RESULTS),
-		      __entry->ret, __entry->vma_lock ? "vma" : "mmap")
+		      __entry->ret ? __print_flags(__entry->ret, "|",
+						   MMAPDEMO_FAULT_RESULTS) : "0",
+		      __entry->vma_lock ? "vma" : "mmap")
 );
 
 /*

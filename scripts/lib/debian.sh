@@ -254,10 +254,10 @@ is_debug_release() {
 
 ## Module sources
 
-# copy_module_sources DIR: mirror module/ and include/ into DIR, a build tree
-# for one kernel's headers, and list what changed. Build products are
-# neither copied (an in-tree build is for another kernel) nor deleted (the
-# next build is incremental).
+# copy_module_sources DIR: mirror module/, include/ and dkms.conf (the
+# version) into DIR, a build tree for one kernel's headers, and list what
+# changed. Build products are neither copied (an in-tree build is for
+# another kernel) nor deleted (the next build is incremental).
 copy_module_sources() {
 	local build=$1 pattern
 	local -a excludes=()
@@ -266,5 +266,5 @@ copy_module_sources() {
 		excludes+=(--exclude="$pattern")
 	done
 	mkdir -p "$build"
-	rsync -a --omit-dir-times --delete --itemize-changes "${excludes[@]}" "$top/module" "$top/include" "$build/"
+	rsync -a --omit-dir-times --delete --itemize-changes "${excludes[@]}" "$top/module" "$top/include" "$top/dkms.conf" "$build/"
 }
