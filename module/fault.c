@@ -31,7 +31,7 @@ static bool mmapdemo_fault_around = true;
 module_param_named(fault_around, mmapdemo_fault_around, bool, 0644);
 MODULE_PARM_DESC(fault_around, "fault mode maps the pages around a read fault, for mappings made from now on (default Y)");
 
-vm_fault_t mmapdemo_fault(struct vm_fault *vmf)
+static vm_fault_t mmapdemo_fault(struct vm_fault *vmf)
 {
 	struct mmapdemo_dev *md = vmf->vma->vm_private_data;
 	struct page *page = mmapdemo_buf_page(&md->buf, vmf->pgoff);
@@ -128,8 +128,11 @@ static vm_fault_t mmapdemo_map_pages(struct vm_fault *vmf, pgoff_t start,
 	return hit ? VM_FAULT_NOPAGE : 0;
 }
 
-/* Indexed by whether the mapping tracks writes. */
-static const struct vm_operations_struct mmapdemo_fault_vm_ops[] = {
+/*
+ * Indexed by whether the mapping tracks writes.  insert mode's VMAs have
+ * these too: a page whose PTE went away faults back as in fault mode.
+ */
+const struct vm_operations_struct mmapdemo_fault_vm_ops[2] = {
 	{
 		.open = mmapdemo_vma_open,
 		.close = mmapdemo_vma_close,

@@ -18,20 +18,6 @@
 
 #define MMAPDEMO_INSERT_BATCH	(PAGE_SIZE / sizeof(struct page *))
 
-/* Indexed by whether the mapping tracks writes. */
-static const struct vm_operations_struct mmapdemo_insert_vm_ops[] = {
-	{
-		.open = mmapdemo_vma_open,
-		.close = mmapdemo_vma_close,
-		.fault = mmapdemo_fault,
-	}, {
-		.open = mmapdemo_vma_open,
-		.close = mmapdemo_vma_close,
-		.fault = mmapdemo_fault,
-		.page_mkwrite = mmapdemo_page_mkwrite,
-	},
-};
-
 int mmapdemo_insert_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
 			 bool track)
 {
@@ -69,7 +55,7 @@ int mmapdemo_insert_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
 	if (ret)
 		return ret;
 
-	vma->vm_ops = &mmapdemo_insert_vm_ops[track];
+	vma->vm_ops = &mmapdemo_fault_vm_ops[track];
 	atomic64_add(vma_pages(vma), &md->stats.eager_pages);
 	return 0;
 }

@@ -192,9 +192,10 @@ int mmapdemo_huge_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
 		       bool track);
 
 /* fault.c: hand the core the page at vmf->pgoff (fault and insert modes) */
-vm_fault_t mmapdemo_fault(struct vm_fault *vmf);
+extern const struct vm_operations_struct mmapdemo_fault_vm_ops[2];
 
 /* pfn.c: faults that insert PFNs (pfn, huge, and remap after a takedown) */
+extern const struct vm_operations_struct mmapdemo_pfn_vm_ops[2];
 int mmapdemo_pfn_setup(struct vm_area_struct *vma,
 		       const struct vm_operations_struct *vm_ops);
 vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf);

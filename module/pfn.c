@@ -60,8 +60,11 @@ vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf)
 	return ret;
 }
 
-/* Indexed by whether the mapping tracks writes. */
-static const struct vm_operations_struct mmapdemo_pfn_vm_ops[] = {
+/*
+ * Indexed by whether the mapping tracks writes.  remap mode's VMAs have these
+ * too: once mmap() has written their PTEs, they behave as pfn mode's.
+ */
+const struct vm_operations_struct mmapdemo_pfn_vm_ops[2] = {
 	{
 		.open = mmapdemo_vma_open,
 		.close = mmapdemo_vma_close,

@@ -13,22 +13,6 @@
 
 #include "mmapdemo.h"
 
-/* Indexed by whether the mapping tracks writes. */
-static const struct vm_operations_struct mmapdemo_remap_vm_ops[] = {
-	{
-		.open = mmapdemo_vma_open,
-		.close = mmapdemo_vma_close,
-		.fault = mmapdemo_pfn_fault,
-		.access = mmapdemo_pfnmap_access,
-	}, {
-		.open = mmapdemo_vma_open,
-		.close = mmapdemo_vma_close,
-		.fault = mmapdemo_pfn_fault,
-		.pfn_mkwrite = mmapdemo_pfn_mkwrite,
-		.access = mmapdemo_pfnmap_access,
-	},
-};
-
 int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
 			bool track)
 {
@@ -64,7 +48,7 @@ int mmapdemo_remap_mmap(struct mmapdemo_dev *md, struct vm_area_struct *vma,
 	 */
 	vm_flags_clear(vma, VM_PAT);
 #endif
-	vma->vm_ops = &mmapdemo_remap_vm_ops[track];
+	vma->vm_ops = &mmapdemo_pfn_vm_ops[track];
 	atomic64_add(vma_pages(vma), &md->stats.eager_pages);
 	return 0;
 }
