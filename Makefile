@@ -76,6 +76,7 @@ dkms-check install-check intree-check:
 
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UDEVDIR ?= /lib/udev
 MODPROBEDIR ?= /etc/modprobe.d
 INSTALL_MOD_DIR ?= extra
@@ -113,6 +114,8 @@ install-data:
 		$(DESTDIR)$(UDEVDIR)/rules.d/60-mmapdemo.rules
 	install -D -m 0644 man/mmapdemo.1 $(DESTDIR)$(MANDIR)/man1/mmapdemo.1
 	install -D -m 0644 man/mmapdemo.4 $(DESTDIR)$(MANDIR)/man4/mmapdemo.4
+	install -D -m 0644 packaging/mmapdemo.bash-completion \
+		$(DESTDIR)$(COMPLETIONDIR)/mmapdemo
 	@if [ -e $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf ]; then \
 		echo "keeping $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf"; \
 	else \
@@ -127,6 +130,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mmapdemo
 	rm -f $(DESTDIR)$(UDEVDIR)/rules.d/60-mmapdemo.rules
 	rm -f $(DESTDIR)$(MANDIR)/man1/mmapdemo.1 $(DESTDIR)$(MANDIR)/man4/mmapdemo.4
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/mmapdemo
 	@if cmp -s packaging/mmapdemo.conf $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf; then \
 		echo rm -f $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf; \
 		rm -f $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf; \

@@ -40,8 +40,6 @@
 
 #define HUGE_SIZE	   (2UL << 20) /* what a PMD maps on x86-64 */
 #define DEFAULT_MAX	   (256ULL << 20)
-#define MAX_SIZES	   32
-#define MAX_REPS	   1000
 #define REPS		   5
 #define THP_ENABLED	   "/sys/kernel/mm/transparent_hugepage/enabled"
 #define FAULT_AROUND_BYTES "/sys/kernel/debug/fault_around_bytes"
@@ -165,55 +163,28 @@ static int parse_sizes(struct bench *b, const char *arg)
 	return ret ?: b->nr_sizes ? 0 : -EINVAL;
 }
 
-static void parse_args(const struct command *cmd, int argc, char **argv,
-		       struct bench *b)
+const char *bench_row_names(const char *sep)
 {
-	static const struct option options[] = {
-		COMMON_LONG_OPTIONS,
-		{ "sizes", required_argument, NULL, 's' },
-		{ "reps", required_argument, NULL, 'r' },
-		{ "modes", required_argument, NULL, 'm' },
-		{ "peers", required_argument, NULL, 'p' },
-		{ "csv", optional_argument, NULL, 'c' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
-	uint64_t n;
-	int opt, ret;
+	const struct mode_info *m;
+	static char buf[256];
 
-	while ((opt = getopt_long(argc, argv,
-				  COMMON_SHORT_OPTIONS "s:r:m:p:c::q", options,
-				  NULL)) != -1) {
-		ret = 0;
-		switch (opt) {
-		case 's':
-			ret = parse_sizes(b, optarg);
-			break;
-		case 'r':
-			ret = parse_size(optarg, &n);
-			if (!ret && (!n || n > MAX_REPS))
-				ret = -ERANGE;
-			b->reps = n;
-			break;
-		case 'm':
-			b->modes = optarg;
-			break;
-		case 'p':
-			b->peers = optarg;
-			break;
-		case 'c':
-			b->csv = optarg ?: "-";
-			break;
-		case 'q':
-			b->quiet = true;
-			break;
-		default:
-			command_option(cmd, opt);
-		}
-		if (ret < 0)
-			die_bad_arg(cmd, options, opt, optarg, -ret);
-	}
-	command_no_args(cmd, argc, argv);
+	buf[0] = '\0';
+	for_each_mode_row(m)
+		list_add(buf, sizeof(buf), sep, m->variant);
+	list_add(buf, sizeof(buf), sep, "none");
+	return buf;
+}
+
+const char *bench_peer_names(const char *sep)
+{
+	static char buf[256];
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(peers); i++)
+		list_add(buf, sizeof(buf), sep, peers[i].name);
+	list_add(buf, sizeof(buf), sep, "none");
+	return buf;
 }
 
 /* Is @name in the comma-separated @list?  A NULL list has every name. */
@@ -230,28 +201,80 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
-/* Every name of --modes or --peers must be a subject of this run. */
-static void check_list(const struct command *cmd, const struct bench *b,
-		       const char *list, bool of_peers)
+/*
+ * The first item of the comma-separated @list not in @names, into @item;
+ * "none" names nothing, and is in every list.
+ */
+static const char *unlisted(const char *list, const char *names, char *item,
+			    size_t size)
 {
-	char *copy, *item, *save;
+	size_t len;
+
+	for (; *list; list += len + !!list[len]) {
+		len = strcspn(list, ",");
+		snprintf(item, size, "%.*s", (int)len, list);
+		if (strcmp(item, "none") && !listed(names, item))
+			return item;
+	}
+	return NULL;
+}
+
+static void parse_args(const struct command *cmd, int argc, char **argv,
+		       struct bench *b)
+{
+	char item[64];
+	uint64_t n;
+	int opt, ret;
+
+	while ((opt = command_getopt(cmd, argc, argv)) != -1) {
+		ret = 0;
+		switch (opt) {
+		case 's':
+			ret = parse_sizes(b, optarg);
+			break;
+		case 'r':
+			ret = parse_size(optarg, &n);
+			if (!ret && (!n || n > MAX_REPS))
+				ret = -ERANGE;
+			b->reps = n;
+			break;
+		case 'm':
+			if (unlisted(optarg, bench_row_names(","), item,
+				     sizeof(item)))
+				die_bad_arg(cmd, opt, item, EINVAL);
+			b->modes = optarg;
+			break;
+		case 'p':
+			if (unlisted(optarg, bench_peer_names(","), item,
+				     sizeof(item)))
+				die_bad_arg(cmd, opt, item, EINVAL);
+			b->peers = optarg;
+			break;
+		case 'c':
+			b->csv = optarg ?: "-";
+			break;
+		case 'q':
+			b->quiet = true;
+			break;
+		}
+		if (ret < 0)
+			die_bad_arg(cmd, opt, optarg, -ret);
+	}
+}
+
+/* Every row --modes names is one the driver has. */
+static void check_modes(const struct command *cmd, const struct bench *b)
+{
+	char has[256] = "", item[64];
 	unsigned int i;
 
-	if (!list || !strcmp(list, "none"))
-		return;
-	copy = strdupa(list);
-	for (item = strtok_r(copy, ",", &save); item;
-	     item = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < b->nr; i++)
-			if (!b->subjects[i].row == of_peers &&
-			    !strcmp(b->subjects[i].name, item))
-				break;
-		if (i == b->nr)
-			die_usage(cmd, "--%s %s: %s",
-				  of_peers ? "peers" : "modes", item,
-				  of_peers ? "no such peer" :
-					     "the driver has no such mode");
-	}
+	for (i = 0; i < b->nr; i++)
+		if (b->subjects[i].row)
+			list_add(has, sizeof(has), ",", b->subjects[i].name);
+	if (b->modes && unlisted(b->modes, has, item, sizeof(item)))
+		die_usage(cmd,
+			  "--modes %s: the driver has no such mode (it has: %s)",
+			  item, has);
 }
 
 /* A subject for row @m, with a file of its own in the row's mode. */
@@ -775,8 +798,7 @@ static void measure(const struct command *cmd, struct bench *b)
 	check_sizes(cmd, b, info.size);
 	add_subjects(b, dev);
 	close(dev);
-	check_list(cmd, b, b->modes, false);
-	check_list(cmd, b, b->peers, true);
+	check_modes(cmd, b);
 	pick_subjects(b);
 	b->results = calloc((size_t)b->nr_sizes * b->nr, sizeof(*b->results));
 	if (!b->results)
@@ -789,8 +811,7 @@ static void measure(const struct command *cmd, struct bench *b)
 		t = now_ns();
 		measure_size(b, b->sizes[i], &b->results[i * b->nr]);
 		if (!b->quiet)
-			fprintf(stderr,
-				"mmapdemo bench: %s, %u mappings: %.1f s\n",
+			fprintf(stderr, "mmapdemo: %s, %u mappings: %.1f s\n",
 				format_size(buf, sizeof(buf), b->sizes[i]),
 				b->nr, (now_ns() - t) / 1e9);
 	}

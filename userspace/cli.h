@@ -18,33 +18,38 @@
 #include "tracefs.h"
 #include "util.h"
 
-/* main.c: the commands and the options they all take */
+/* main.c: the commands, their help, --version */
 struct command {
 	const char *name;
 	int (*run)(const struct command *cmd, int argc, char **argv);
-	const char *summary; /* one line for "mmapdemo --help" */
+	const char *summary; /* one line for "mmapdemo --help"; NULL: unlisted */
 	const char *about;   /* a paragraph for "mmapdemo COMMAND --help" */
-	const char *options; /* its own options, one line each */
-	bool takes_size;     /* options with a size N */
-	bool takes_mode;     /* an option with a MODE */
+	const char *options;  /* its own options, one line each */
+	const char *operands; /* what follows the options, or NULL for nothing */
+	/* Its options for getopt_long(), COMMON_LONG_OPTIONS first. */
+	const struct option *long_options;
+	bool takes_size; /* options with a size N */
 };
 
 extern const char *device_path;
+extern const struct command commands[];
+extern const size_t nr_commands;
+
+const struct command *find_command(const char *name);
+/* "mmapdemo --help" for NULL, else "mmapdemo COMMAND --help", on stdout. */
+void print_help(const struct command *cmd);
+/* The names of the listed commands, separated by @sep. */
+const char *command_names(const char *sep);
 
 /*
- * Every command's option table starts with these, and hands any option it
- * does not know to command_option().
+ * Every command's option table starts with these.  The short options follow
+ * from the table: an option whose val is a character has that letter too.
  */
-#define COMMON_SHORT_OPTIONS "+d:h"
 /* clang-format off */
 #define COMMON_LONG_OPTIONS					\
 	{ "device", required_argument, NULL, 'd' },		\
 	{ "help", no_argument, NULL, 'h' }
 /* clang-format on */
-
-void command_option(const struct command *cmd, int opt);
-void command_no_args(const struct command *cmd, int argc, char **argv);
-void command_no_options(const struct command *cmd, int argc, char **argv);
 
 int cmd_info(const struct command *cmd, int argc, char **argv);
 int cmd_stats(const struct command *cmd, int argc, char **argv);
@@ -54,22 +59,57 @@ int cmd_reset(const struct command *cmd, int argc, char **argv);
 int cmd_remove(const struct command *cmd, int argc, char **argv);
 int cmd_demo(const struct command *cmd, int argc, char **argv);
 int cmd_bench(const struct command *cmd, int argc, char **argv);
+int cmd_help(const struct command *cmd, int argc, char **argv);
+int cmd_version(const struct command *cmd, int argc, char **argv);
+int cmd_complete(const struct command *cmd, int argc, char **argv);
+
+/*
+ * options.c: the options of a command, and what their arguments may be.
+ * command_getopt() returns the command's next option of its own as
+ * getopt_long() does, or -1 after the last; it handles --device and --help
+ * itself, and ends the command on a mistake, saying what was valid.
+ */
+int command_getopt(const struct command *cmd, int argc, char **argv);
+/* For a command with no option of its own. */
+void command_no_options(const struct command *cmd, int argc, char **argv);
+/* For one whose only option of its own is --json: whether it was given. */
+bool command_json_option(const struct command *cmd, int argc, char **argv);
+/* The argument @arg of option @opt of @cmd is wrong, and @err says how. */
+void die_bad_arg(const struct command *cmd, int opt, const char *arg, int err)
+	__attribute__((noreturn));
+/* The long option of @cmd that @val stands for, or NULL. */
+const struct option *find_option(const struct command *cmd, int val);
+/*
+ * The names an option takes (modes, peers), separated by @sep, or NULL for
+ * an option that takes no list of names; whether it takes a file name.
+ */
+const char *option_names(const struct option *o, const char *sep);
+bool option_takes_path(const struct option *o);
+/* Add @item to the list in @buf, after @sep unless it is the first. */
+void list_add(char *buf, size_t size, const char *sep, const char *item);
 
 /* error.c: "mmapdemo: <what>: <strerror>" and exit */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void die_err(int err, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
+/* die_err(), and what @err means for the device: device_err_hint(). */
+void die_device(int err, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
 void warn_err(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void die_usage(const struct command *cmd, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
-void die_bad_arg(const struct command *cmd, const struct option *options,
-		 int opt, const char *arg, int err) __attribute__((noreturn));
 
 /* parse.c: option arguments */
 int parse_size(const char *s, uint64_t *val);
 int parse_byte(const char *s, unsigned char *val);
 char *format_size(char *buf, size_t size, uint64_t bytes);
+
+/* bench.c: its limits; the names --modes and --peers take, by @sep */
+#define MAX_REPS  1000
+#define MAX_SIZES 32
+const char *bench_row_names(const char *sep);
+const char *bench_peer_names(const char *sep);
 
 /* The modes: lib/modes.h.  struct mmapdemo_stats counts this many at most. */
 #define MAX_MODES ARRAY_SIZE(((struct mmapdemo_stats *)0)->mmaps)
@@ -90,38 +130,24 @@ uint32_t modes_present(int fd);
 int device_set_track(int fd, bool track);
 int device_reset(int fd);
 int device_remove(int fd);
-/* What @err from one of these means, for a message: "" or " (why)". */
+/* The names of the modes in @mask, separated by @sep. */
+const char *mode_mask_names(uint32_t mask, const char *sep);
+/* What @err from the node or an ioctl means, for a message: "" or " (why)". */
 const char *device_err_hint(int err);
-/* "mmapdemo: /dev/mmapdemo: @ioctl (why): <strerror>", and exit. */
+/* "mmapdemo: /dev/mmapdemo: @ioctl: <strerror> (why)", and exit. */
 void die_ioctl(int err, const char *ioctl) __attribute__((noreturn));
 
 /* sync.c: "@what: 12.5 µs, 3 pages written back@note" */
 void print_written_back(const char *what, uint64_t ns, uint64_t pages,
 			const char *note);
 
-/* counters.c: the driver's counters, from the STATS ioctl */
-struct counters {
-	struct mmapdemo_stats st;
-	uint32_t modes; /* bit mask of the modes in st.mmaps */
-};
+/*
+ * json.c: write one JSON object, indented.  json_begin() opens it with its
+ * "format": JSON_FORMAT, json_end() closes it.  JSON_FORMAT changes when a
+ * member of what the tool prints changes its meaning or goes away.
+ */
+#define JSON_FORMAT 1
 
-void counters_ioctl(int fd, struct counters *c);
-void counters_print(const struct counters *c);
-
-/* probe.c: what the tool asks beyond lib/util.h */
-/* The flags of @want that @flags has, space-separated, or "-". */
-void vma_flags_pick(const char *flags, const char *want, char *out,
-		    size_t size);
-/* Copy one byte out of @addr with process_vm_readv(); 0 or -errno. */
-int gup_read(const void *addr);
-/* A Y/N parameter of the mmapdemo module: 1, 0, or -errno; set it, 0 or -errno. */
-int module_param_bool(const char *name);
-int module_param_set_bool(const char *name, bool val);
-
-/* hexdump.c */
-void hexdump(FILE *f, const unsigned char *p, size_t len, uint64_t base);
-
-/* json.c: write one JSON value, indented */
 struct json {
 	FILE *f;
 	int depth;
@@ -136,6 +162,30 @@ void json_u64(struct json *j, const char *key, uint64_t val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_str(struct json *j, const char *key, const char *s);
 void json_null(struct json *j, const char *key);
+
+/* counters.c: the driver's counters, from the STATS ioctl */
+struct counters {
+	struct mmapdemo_stats st;
+	uint32_t modes; /* bit mask of the modes in st.mmaps */
+};
+
+void counters_ioctl(int fd, struct counters *c);
+void counters_print(const struct counters *c);
+/* The same as the member "counters" of a JSON object. */
+void counters_json(struct json *j, const struct counters *c);
+
+/* probe.c: what the tool asks beyond lib/util.h */
+/* The flags of @want that @flags has, space-separated, or "-". */
+void vma_flags_pick(const char *flags, const char *want, char *out,
+		    size_t size);
+/* Copy one byte out of @addr with process_vm_readv(); 0 or -errno. */
+int gup_read(const void *addr);
+/* A Y/N parameter of the mmapdemo module: 1, 0, or -errno; set it, 0 or -errno. */
+int module_param_bool(const char *name);
+int module_param_set_bool(const char *name, bool val);
+
+/* hexdump.c */
+void hexdump(FILE *f, const unsigned char *p, size_t len, uint64_t base);
 
 /* demo.c, demo_table.c, demo_json.c: the same range once per mode */
 struct demo_mode {

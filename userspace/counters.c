@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The driver's counters, from MMAPDEMO_IOC_STATS (struct mmapdemo_stats),
- * printed one a line, per mode where the counter is.
+ * printed one a line, per mode where the counter is; in JSON, named after
+ * the fields of struct mmapdemo_stats, an object of modes where the counter
+ * is per mode.
  */
 #include <stddef.h>
 
@@ -9,11 +11,12 @@
 
 /* clang-format off */
 #define COUNTER(field, label, per_mode) \
-	{ label, offsetof(struct mmapdemo_stats, field), per_mode }
+	{ #field, label, offsetof(struct mmapdemo_stats, field), per_mode }
 /* clang-format on */
 
 /* In the order they are printed. */
 static const struct counter {
+	const char *name;
 	const char *label;
 	size_t offset;
 	bool per_mode; /* an array indexed by mode */
@@ -75,4 +78,27 @@ void counters_print(const struct counters *c)
 					      *counter_field(&c->st, counter,
 							     mode));
 	}
+}
+
+void counters_json(struct json *j, const struct counters *c)
+{
+	const struct counter *counter;
+	unsigned int mode;
+
+	json_open(j, "counters", '{');
+	for (counter = counters; counter < counters + ARRAY_SIZE(counters);
+	     counter++) {
+		if (!counter->per_mode) {
+			json_u64(j, counter->name,
+				 *counter_field(&c->st, counter, 0));
+			continue;
+		}
+		json_open(j, counter->name, '{');
+		for (mode = 0; mode < nr_modes(); mode++)
+			if (c->modes & (1u << mode))
+				json_u64(j, mode_name(mode),
+					 *counter_field(&c->st, counter, mode));
+		json_close(j, '}');
+	}
+	json_close(j, '}');
 }

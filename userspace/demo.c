@@ -149,12 +149,6 @@ static void demo_free(struct demo *d)
 
 int cmd_demo(const struct command *cmd, int argc, char **argv)
 {
-	static const struct option options[] = {
-		COMMON_LONG_OPTIONS,
-		{ "length", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	size_t page = page_size();
 	struct mmapdemo_info info;
 	const char *length = NULL;
@@ -163,8 +157,7 @@ int cmd_demo(const struct command *cmd, int argc, char **argv)
 	char size[32];
 	int fd, opt, ret;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "l:j",
-				  options, NULL)) != -1) {
+	while ((opt = command_getopt(cmd, argc, argv)) != -1) {
 		switch (opt) {
 		case 'l':
 			length = optarg;
@@ -172,16 +165,13 @@ int cmd_demo(const struct command *cmd, int argc, char **argv)
 			if (!ret && !d.length)
 				ret = -EINVAL;
 			if (ret)
-				die_bad_arg(cmd, options, opt, optarg, -ret);
+				die_bad_arg(cmd, opt, optarg, -ret);
 			break;
 		case 'j':
 			json = true;
 			break;
-		default:
-			command_option(cmd, opt);
 		}
 	}
-	command_no_args(cmd, argc, argv);
 
 	fd = device_open();
 	device_info(fd, &info);

@@ -4,7 +4,8 @@
  * are in nanoseconds; a fact that does not apply is null, such as the
  * pagemap counts of a PFN map or everything after a failed mmap().
  *
- *	{ "length": 2097152, "pages": 512, "fault_around": true, ...
+ *	{ "format": 1, "device": "/dev/mmapdemo", "length": 2097152,
+ *	  "pages": 512, "fault_around": true, ...
  *	  "modes": [ { "mode": "remap", "mmap_ns": 41250, ... }, ... ],
  *	  "trace": [ "mmapdemo_mmap: mode=remap ...", ... ],
  *	  "write": { "pages": 8, "writes": 4, "written_pages": 3, ...
@@ -151,7 +152,6 @@ void demo_print_json(const struct demo *d)
 	struct json j;
 
 	json_begin(&j, stdout);
-	json_open(&j, NULL, '{');
 	json_str(&j, "device", device_path);
 	json_u64(&j, "length", d->length);
 	json_u64(&j, "pages", d->pages);
@@ -167,6 +167,5 @@ void demo_print_json(const struct demo *d)
 	json_u64(&j, "trace_pages", d->trace_pages);
 	json_trace(&j, d);
 	json_write(&j, d);
-	json_close(&j, '}');
 	json_end(&j);
 }

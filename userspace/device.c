@@ -15,14 +15,14 @@ int device_open(void)
 	int fd = open(device_path, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
-		die("%s", device_path);
+		die_device(errno, "%s", device_path);
 	return fd;
 }
 
 void device_info(int fd, struct mmapdemo_info *info)
 {
 	if (ioctl(fd, MMAPDEMO_IOC_INFO, info))
-		die("%s: MMAPDEMO_IOC_INFO", device_path);
+		die_ioctl(errno, "MMAPDEMO_IOC_INFO");
 }
 
 void device_get_stats(int fd, struct mmapdemo_stats *st)
@@ -36,6 +36,12 @@ void device_get_stats(int fd, struct mmapdemo_stats *st)
 const char *device_err_hint(int err)
 {
 	switch (err) {
+	case ENOENT:
+	case ENODEV:
+		return " (is mmapdemo.ko loaded? modprobe mmapdemo, or insmod module/mmapdemo.ko)";
+	case EACCES:
+		return " (the node is root's by default: the udev rule"
+		       " packaging/60-mmapdemo.rules gives it to group mmapdemo)";
 	case EPERM:
 		return " (needs CAP_SYS_ADMIN)";
 	case ENOTTY:
@@ -47,7 +53,7 @@ const char *device_err_hint(int err)
 
 void die_ioctl(int err, const char *ioctl)
 {
-	die_err(err, "%s: %s%s", device_path, ioctl, device_err_hint(err));
+	die_device(err, "%s: %s", device_path, ioctl);
 }
 
 int device_set_track(int fd, bool track)
@@ -72,7 +78,7 @@ unsigned int device_get_mode(int fd)
 	__u32 mode;
 
 	if (ioctl(fd, MMAPDEMO_IOC_GET_MODE, &mode))
-		die("%s: MMAPDEMO_IOC_GET_MODE", device_path);
+		die_ioctl(errno, "MMAPDEMO_IOC_GET_MODE");
 	return mode;
 }
 
@@ -84,7 +90,7 @@ int device_set_mode(int fd, unsigned int mode)
 		return 0;
 	if (errno == EINVAL)
 		return -EINVAL;
-	die("%s: MMAPDEMO_IOC_SET_MODE %s", device_path, mode_name(mode));
+	die_ioctl(errno, "MMAPDEMO_IOC_SET_MODE");
 }
 
 /*
@@ -104,4 +110,16 @@ uint32_t modes_present(int fd)
 			mask |= 1u << m->mode;
 	device_set_mode(fd, old);
 	return mask;
+}
+
+const char *mode_mask_names(uint32_t mask, const char *sep)
+{
+	const struct mode_info *m;
+	static char buf[256];
+
+	buf[0] = '\0';
+	for_each_mode(m)
+		if (mask & (1u << m->mode))
+			list_add(buf, sizeof(buf), sep, m->name);
+	return buf;
 }

@@ -11,13 +11,14 @@
 
 #include "cli.h"
 
-static void report(int err, const char *fmt, va_list ap)
+/* "mmapdemo: <what>: <strerror><hint>" */
+static void report(int err, const char *hint, const char *fmt, va_list ap)
 {
 	fputs("mmapdemo: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	if (err)
 		fprintf(stderr, ": %s", strerror(err));
-	fputc('\n', stderr);
+	fprintf(stderr, "%s\n", hint);
 }
 
 /* Report errno and exit. */
@@ -27,7 +28,7 @@ void die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	report(err, fmt, ap);
+	report(err, "", fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -37,7 +38,17 @@ void die_err(int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	report(err, fmt, ap);
+	report(err, "", fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void die_device(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(err, device_err_hint(err), fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -47,29 +58,20 @@ void warn_err(int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	report(err, fmt, ap);
+	report(err, "", fmt, ap);
 	va_end(ap);
 }
 
-/* A command line mistake of @cmd (NULL: before the command). */
+/* A command line mistake of @cmd (NULL or nameless: before the command). */
 void die_usage(const struct command *cmd, const char *fmt, ...)
 {
+	const char *name = cmd && cmd->name ? cmd->name : NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	report(0, fmt, ap);
+	report(0, "", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try 'mmapdemo%s%s --help'.\n", cmd ? " " : "",
-		cmd ? cmd->name : "");
+	fprintf(stderr, "Try 'mmapdemo%s%s --help'.\n", name ? " " : "",
+		name ? name : "");
 	exit(2);
-}
-
-/* The argument @arg of option @opt in @options is wrong, and @err says how. */
-void die_bad_arg(const struct command *cmd, const struct option *options,
-		 int opt, const char *arg, int err)
-{
-	while (options->name && options->val != opt)
-		options++;
-	die_usage(cmd, "--%s '%s': %s", options->name ? options->name : "?",
-		  arg, strerror(err));
 }

@@ -1,44 +1,61 @@
 // SPDX-License-Identifier: GPL-2.0
-/* mmapdemo info: what the device says about its buffer and itself. */
+/*
+ * mmapdemo info: what the device says about its buffer and itself, as a
+ * table or (--json) as one JSON object:
+ *
+ *	{ "format": 1, "device": "/dev/mmapdemo", "size": 67108864, ...
+ *	  "modes": [ "remap", ... ], "fault_around": true, "huge_pages": 16384,
+ *	  "counters": { "opens": 3, "mmaps": { "remap": 1, ... }, ... } }
+ */
 #include <unistd.h>
 
 #include "cli.h"
 
-static void print_modes(uint32_t modes)
+static void print_json(const struct mmapdemo_info *info,
+		       const struct counters *c, int fault_around)
 {
-	unsigned int mode;
-	const char *sep = "";
+	const struct mode_info *m;
+	struct json j;
 
-	printf("%-16s", "modes");
-	for (mode = 0; mode < nr_modes(); mode++) {
-		if (modes & (1u << mode)) {
-			printf("%s%s", sep, mode_name(mode));
-			sep = " ";
-		}
-	}
-	printf("\n");
-}
-
-static void print_fault_around(void)
-{
-	int on = module_param_bool("fault_around");
-
-	printf("%-16s%s\n", "fault-around", on < 0 ? "?" : on ? "on" : "off");
+	json_begin(&j, stdout);
+	json_str(&j, "device", device_path);
+	json_u64(&j, "size", info->size);
+	json_u64(&j, "pages", info->pages);
+	json_u64(&j, "chunks", info->chunks);
+	json_u64(&j, "max_order", info->max_order);
+	json_u64(&j, "meta_bytes", info->meta_bytes);
+	json_str(&j, "default_mode", mode_name(info->default_mode));
+	json_open(&j, "modes", '[');
+	for_each_mode(m)
+		if (c->modes & (1u << m->mode))
+			json_str(&j, NULL, m->name);
+	json_close(&j, ']');
+	if (fault_around < 0)
+		json_null(&j, "fault_around");
+	else
+		json_bool(&j, "fault_around", fault_around);
+	json_u64(&j, "huge_pages", info->huge_pages);
+	counters_json(&j, c);
+	json_end(&j);
 }
 
 int cmd_info(const struct command *cmd, int argc, char **argv)
 {
+	bool json = command_json_option(cmd, argc, argv);
 	struct mmapdemo_info info;
 	struct counters c;
+	int fd, fault_around;
 	char size[32];
-	int fd;
-
-	command_no_options(cmd, argc, argv);
 
 	fd = device_open();
 	device_info(fd, &info);
 	counters_ioctl(fd, &c);
 	close(fd);
+	fault_around = module_param_bool("fault_around");
+	if (json) {
+		print_json(&info, &c, fault_around);
+		return 0;
+	}
 
 	printf("%-16s%s\n", "device", device_path);
 	printf("%-16s%llu bytes (%s)\n", "size", (unsigned long long)info.size,
@@ -51,8 +68,11 @@ int cmd_info(const struct command *cmd, int argc, char **argv)
 	printf("%-16s%llu bytes\n", "metadata",
 	       (unsigned long long)info.meta_bytes);
 	printf("%-16s%s\n", "default mode", mode_name(info.default_mode));
-	print_modes(c.modes);
-	print_fault_around();
+	printf("%-16s%s\n", "modes", mode_mask_names(c.modes, " "));
+	printf("%-16s%s\n", "fault-around",
+	       fault_around < 0 ? "?" :
+	       fault_around	? "on" :
+				  "off");
 	if (info.huge_pages)
 		printf("%-16s%u pages (%s) mapped 2 MiB at a time\n",
 		       "huge mode", info.huge_pages,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Just enough of a JSON writer for the demo: objects, arrays, numbers,
- * booleans, strings and null, indented by two spaces a level.  @key names
- * a member inside an object and is NULL inside an array.
+ * Just enough of a JSON writer for the tool: one object with its format
+ * version first, then objects, arrays, numbers, booleans, strings and null,
+ * indented by two spaces a level.  @key names a member inside an object and
+ * is NULL inside an array.
  */
 #include <stdlib.h>
 
@@ -40,11 +41,14 @@ static void json_item(struct json *j, const char *key)
 void json_begin(struct json *j, FILE *f)
 {
 	*j = (struct json){ .f = f };
+	json_open(j, NULL, '{');
+	json_u64(j, "format", JSON_FORMAT);
 }
 
 /* The document ends with a newline. */
 void json_end(struct json *j)
 {
+	json_close(j, '}');
 	fputc('\n', j->f);
 }
 

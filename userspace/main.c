@@ -8,9 +8,11 @@
  *	mmapdemo stats
  *	mmapdemo demo --json
  *	mmapdemo bench --sizes 4K-64M --csv
+ *	mmapdemo help map
  *
- * This file is the front door: the global options, the command table, and
- * the options and help every command shares.
+ * This file is the front door: the global options, the command table with
+ * each command's options, the help and the version.  options.c parses the
+ * options with these tables.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +21,29 @@
 
 const char *device_path = "/dev/mmapdemo";
 
+/* For a command with no option of its own, and one with --json only. */
+static const struct option common_options[] = {
+	COMMON_LONG_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option json_options[] = {
+	COMMON_LONG_OPTIONS,
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Before the command. */
+static const struct option global_options[] = {
+	COMMON_LONG_OPTIONS,
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define JSON_HELP "  -j, --json         print it as one JSON object instead\n"
+
 /* clang-format off */
-static const struct command commands[] = {
+const struct command commands[] = {
 	{
 		.name = "info",
 		.run = cmd_info,
@@ -28,6 +51,8 @@ static const struct command commands[] = {
 		.about = "Show the device buffer (size, chunks, metadata), its default mode, the\n"
 			 "modes the driver accepts, fault-around, what huge mode can map 2 MiB at\n"
 			 "a time, and the driver's counters (from the STATS ioctl).\n",
+		.options = JSON_HELP,
+		.long_options = json_options,
 	},
 	{
 		.name = "map",
@@ -47,14 +72,28 @@ static const struct command commands[] = {
 			   "                     driver writes back\n"
 			   "  -D, --dump[=N]     hexdump the first N bytes (default 256, at most 4K)\n"
 			   "  -H, --hold         print the pid and address, then wait for a signal\n",
+		.long_options = (const struct option[]){
+			COMMON_LONG_OPTIONS,
+			{ "mode", required_argument, NULL, 'm' },
+			{ "offset", required_argument, NULL, 'o' },
+			{ "length", required_argument, NULL, 'l' },
+			{ "track", no_argument, NULL, 'T' },
+			{ "touch", no_argument, NULL, 't' },
+			{ "fill", required_argument, NULL, 'f' },
+			{ "sync", no_argument, NULL, 'S' },
+			{ "dump", optional_argument, NULL, 'D' },
+			{ "hold", no_argument, NULL, 'H' },
+			{ NULL, 0, NULL, 0 },
+		},
 		.takes_size = true,
-		.takes_mode = true,
 	},
 	{
 		.name = "stats",
 		.run = cmd_stats,
 		.summary = "the driver's counters",
 		.about = "Print the driver's counters, from the STATS ioctl.\n",
+		.options = JSON_HELP,
+		.long_options = json_options,
 	},
 	{
 		.name = "sync",
@@ -62,6 +101,7 @@ static const struct command commands[] = {
 		.summary = "write the buffer's dirty pages back",
 		.about = "fsync() the device: the driver writes back the pages that writes through\n"
 			 "mappings with write tracking made dirty. Prints how many it wrote back.\n",
+		.long_options = common_options,
 	},
 	{
 		.name = "reset",
@@ -71,6 +111,7 @@ static const struct command commands[] = {
 			 "of the buffer in every process, zeroes the buffer and forgets its dirty\n"
 			 "pages. Mappings stay valid and fault the zeroed pages back in. Needs\n"
 			 "CAP_SYS_ADMIN.\n",
+		.long_options = common_options,
 	},
 	{
 		.name = "remove",
@@ -80,6 +121,7 @@ static const struct command commands[] = {
 			 "every access through an existing mapping raises SIGBUS. The module can be\n"
 			 "unloaded once every file and mapping of the device is gone; loading it\n"
 			 "again brings the device back. Needs CAP_SYS_ADMIN.\n",
+		.long_options = common_options,
 	},
 	{
 		.name = "demo",
@@ -94,6 +136,12 @@ static const struct command commands[] = {
 			 "faults that followed, with the trace events of one such sequence.\n",
 		.options = "  -l, --length N     bytes to map (default 2M, or the buffer if smaller)\n"
 			   "  -j, --json         print the facts as one JSON object instead\n",
+		.long_options = (const struct option[]){
+			COMMON_LONG_OPTIONS,
+			{ "length", required_argument, NULL, 'l' },
+			{ "json", no_argument, NULL, 'j' },
+			{ NULL, 0, NULL, 0 },
+		},
 		.takes_size = true,
 	},
 	{
@@ -111,144 +159,181 @@ static const struct command commands[] = {
 		.options = "  -s, --sizes LIST   sizes, \"4K,1M\", or FROM-TO[:FACTOR] going up by FACTOR\n"
 			   "                     (default 4); default 4K-256M, within the buffer\n"
 			   "  -r, --reps N       repetitions (default 5)\n"
-			   "  -m, --modes LIST   modes, \"remap,fault_around\" (default all, or none)\n"
-			   "  -p, --peers LIST   peers: anon thp memfd memfd-pop (default all, or none)\n"
+			   "  -m, --modes LIST   rows of the table of modes, \"remap,fault_around\"\n"
+			   "                     (default all; none for none)\n"
+			   "  -p, --peers LIST   the kernel's memory, \"anon,memfd\" (default all; none)\n"
 			   "  -c, --csv[=FILE]   CSV instead of the tables, or into FILE and the tables too\n"
 			   "  -q, --quiet        no progress lines on stderr\n",
+		.long_options = (const struct option[]){
+			COMMON_LONG_OPTIONS,
+			{ "sizes", required_argument, NULL, 's' },
+			{ "reps", required_argument, NULL, 'r' },
+			{ "modes", required_argument, NULL, 'm' },
+			{ "peers", required_argument, NULL, 'p' },
+			{ "csv", optional_argument, NULL, 'c' },
+			{ "quiet", no_argument, NULL, 'q' },
+			{ NULL, 0, NULL, 0 },
+		},
 		.takes_size = true,
+	},
+	{
+		.name = "help",
+		.run = cmd_help,
+		.summary = "this help, or a command's",
+		.about = "Print the list of commands, or with COMMAND, the help of that command\n"
+			 "(as \"mmapdemo COMMAND --help\" does).\n",
+		.operands = "[COMMAND]",
+		.long_options = common_options,
+	},
+	{
+		.name = "version",
+		.run = cmd_version,
+		.summary = "the tool's version, and the loaded driver's",
+		.about = "Print \"mmapdemo VERSION\", and \"driver VERSION\" when the driver is loaded\n"
+			 "and says its version (/sys/module/mmapdemo/version).\n",
+		.long_options = common_options,
+	},
+	{
+		/* For the bash completion: see complete.c. */
+		.name = "complete",
+		.run = cmd_complete,
+		.about = "What the shell may offer after WORD...: see packaging/mmapdemo.bash-completion.\n",
+		.operands = "WORD...",
+		.long_options = global_options, /* which it offers before a command */
 	},
 };
 /* clang-format on */
 
-static void print_modes(FILE *f)
-{
-	unsigned int mode;
+const size_t nr_commands = ARRAY_SIZE(commands);
 
-	fprintf(f, "modes this tool knows:");
-	for (mode = 0; mode < nr_modes(); mode++)
-		fprintf(f, " %s", mode_name(mode));
-	fprintf(f, "\n");
-}
+/* The options before the command. */
+static const struct command global = {
+	.operands = "COMMAND [OPTION]...",
+	.long_options = global_options,
+};
 
-static void usage(FILE *f)
+static void usage(void)
 {
 	size_t i;
 
-	fprintf(f,
-		"usage: mmapdemo [-d PATH] COMMAND [OPTION]...\n\n"
-		"Map the buffer of the mmapdemo device in each of its modes and see\n"
-		"what the kernel does.\n\ncommands:\n");
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-6s  %s\n", commands[i].name,
-			commands[i].summary);
-	fprintf(f,
-		"\noptions:\n"
-		"  -d, --device PATH  the device node (default /dev/mmapdemo)\n"
-		"  -h, --help         this help; \"mmapdemo COMMAND --help\" for one command\n\n");
-	print_modes(f);
+	printf("usage: mmapdemo [-d PATH] COMMAND [OPTION]...\n\n"
+	       "Map the buffer of the mmapdemo device in each of its modes and see\n"
+	       "what the kernel does.\n\ncommands:\n");
+	for (i = 0; i < nr_commands; i++)
+		if (commands[i].summary)
+			printf("  %-8s  %s\n", commands[i].name,
+			       commands[i].summary);
+	printf("\noptions:\n"
+	       "  -d, --device PATH  the device node (default /dev/mmapdemo)\n"
+	       "  -h, --help         this help; \"mmapdemo help COMMAND\" for one command\n"
+	       "  -V, --version      the version of the tool, and of the driver\n\n"
+	       "modes this tool knows: %s\n",
+	       mode_names(" "));
 }
 
-static void command_usage(const struct command *cmd)
+void print_help(const struct command *cmd)
 {
-	printf("usage: mmapdemo [-d PATH] %s [OPTION]...\n\n%s\noptions:\n%s",
-	       cmd->name, cmd->about, cmd->options ? cmd->options : "");
+	const char *names, *sep = "\n";
+	const struct option *o;
+
+	if (!cmd || cmd == &global) {
+		usage();
+		return;
+	}
+	printf("usage: mmapdemo [-d PATH] %s [OPTION]...%s%s\n\n%s\noptions:\n%s",
+	       cmd->name, cmd->operands ? " " : "",
+	       cmd->operands ? cmd->operands : "", cmd->about,
+	       cmd->options ? cmd->options : "");
 	printf("  -d, --device PATH  the device node (default /dev/mmapdemo)\n"
 	       "  -h, --help         this help\n");
-	if (cmd->takes_size || cmd->takes_mode)
-		printf("\n");
-	if (cmd->takes_size)
-		printf("N takes a K, M or G suffix (powers of 1024).\n");
-	if (cmd->takes_mode)
-		print_modes(stdout);
-}
-
-/* Handle an option that is not the command's own: -d, -h, or a mistake. */
-void command_option(const struct command *cmd, int opt)
-{
-	switch (opt) {
-	case 'd':
-		device_path = optarg;
-		return;
-	case 'h':
-		command_usage(cmd);
-		exit(0);
-	default:
-		/* getopt_long() has said what is wrong. */
-		fprintf(stderr, "Try 'mmapdemo %s --help'.\n", cmd->name);
-		exit(2);
+	if (cmd->takes_size) {
+		printf("%sN takes a K, M or G suffix (powers of 1024).\n", sep);
+		sep = "";
+	}
+	for (o = cmd->long_options; o->name; o++) {
+		names = option_names(o, " ");
+		if (names) {
+			printf("%s--%s: %s\n", sep, o->name, names);
+			sep = "";
+		}
 	}
 }
 
-/* Commands take options only. */
-void command_no_args(const struct command *cmd, int argc, char **argv)
-{
-	if (optind < argc)
-		die_usage(cmd, "%s: unexpected argument", argv[optind]);
-}
-
-/* For a command with no options of its own. */
-void command_no_options(const struct command *cmd, int argc, char **argv)
-{
-	static const struct option options[] = {
-		COMMON_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
-	int opt;
-
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options,
-				  NULL)) != -1)
-		command_option(cmd, opt);
-	command_no_args(cmd, argc, argv);
-}
-
-static const struct command *find_command(const char *name)
+const struct command *find_command(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(commands); i++)
+	for (i = 0; i < nr_commands; i++)
 		if (!strcmp(name, commands[i].name))
 			return &commands[i];
 	return NULL;
 }
 
+const char *command_names(const char *sep)
+{
+	static char buf[256];
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < nr_commands; i++)
+		if (commands[i].summary)
+			list_add(buf, sizeof(buf), sep, commands[i].name);
+	return buf;
+}
+
+/* @name, or a mistake on the command line that says what the commands are. */
+static const struct command *command_or_die(const char *name)
+{
+	const struct command *cmd = find_command(name);
+
+	if (!cmd)
+		die_usage(NULL, "%s: no such command (the commands: %s)", name,
+			  command_names(", "));
+	return cmd;
+}
+
+int cmd_help(const struct command *cmd, int argc, char **argv)
+{
+	command_no_options(cmd, argc, argv);
+	if (argc - optind > 1)
+		die_usage(cmd, "%s: one command at most", argv[optind + 1]);
+	print_help(optind < argc ? command_or_die(argv[optind]) : NULL);
+	return 0;
+}
+
+/* The tool's version, from dkms.conf (see the Makefile), and the driver's. */
+static void print_version(void)
+{
+	char driver[64];
+
+	printf("mmapdemo %s\n", MMAPDEMO_VERSION);
+	if (!read_small_file("/sys/module/mmapdemo/version", driver,
+			     sizeof(driver)))
+		printf("driver %.*s\n", (int)strcspn(driver, "\n"), driver);
+}
+
+int cmd_version(const struct command *cmd, int argc, char **argv)
+{
+	command_no_options(cmd, argc, argv);
+	print_version();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		COMMON_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	const struct command *cmd;
-	static char prog[32];
-	int opt;
 
-	/* getopt_long() names the program after argv[0] in its messages. */
-	argv[0] = "mmapdemo";
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options,
-				  NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			device_path = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			fprintf(stderr, "Try 'mmapdemo --help'.\n");
-			return 2;
-		}
+	/* Restarted on the command's arguments, and with the command's options. */
+	if (command_getopt(&global, argc, argv) == 'V') {
+		print_version();
+		return 0;
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	cmd = find_command(argv[optind]);
-	if (!cmd)
-		die_usage(NULL, "%s: unknown command", argv[optind]);
-
+	if (optind >= argc)
+		die_usage(NULL, "no command (the commands: %s)",
+			  command_names(", "));
+	cmd = command_or_die(argv[optind]);
 	argc -= optind;
 	argv += optind;
-	snprintf(prog, sizeof(prog), "mmapdemo %s", cmd->name);
-	argv[0] = prog;
 	optind = 0; /* restart getopt_long() on the command's arguments */
 	return cmd->run(cmd, argc, argv);
 }

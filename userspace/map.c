@@ -170,7 +170,8 @@ static void map_hold(const struct mapping *m)
 	printf("hold: signal %d, unmapping\n", held_signal);
 }
 
-static void map_open(struct mapping *m, const struct map_args *a)
+static void map_open(const struct command *cmd, struct mapping *m,
+		     const struct map_args *a)
 {
 	struct mmapdemo_info info;
 	char flags[256], size[32], buf[64];
@@ -180,7 +181,10 @@ static void map_open(struct mapping *m, const struct map_args *a)
 	m->fd = device_open();
 	device_info(m->fd, &info);
 	if (a->mode >= 0 && device_set_mode(m->fd, a->mode))
-		die_err(EINVAL, "%s: mode %s", device_path, mode_name(a->mode));
+		die_usage(cmd,
+			  "--mode %s: the driver has no such mode (it has: %s)",
+			  mode_name(a->mode),
+			  mode_mask_names(modes_present(m->fd), ", "));
 	m->track = a->track;
 	ret = a->track ? device_set_track(m->fd, true) : 0;
 	if (ret)
@@ -214,39 +218,26 @@ static void map_open(struct mapping *m, const struct map_args *a)
 static void parse_args(const struct command *cmd, int argc, char **argv,
 		       struct map_args *a)
 {
-	static const struct option options[] = {
-		COMMON_LONG_OPTIONS,
-		{ "mode", required_argument, NULL, 'm' },
-		{ "offset", required_argument, NULL, 'o' },
-		{ "length", required_argument, NULL, 'l' },
-		{ "track", no_argument, NULL, 'T' },
-		{ "touch", no_argument, NULL, 't' },
-		{ "fill", required_argument, NULL, 'f' },
-		{ "sync", no_argument, NULL, 'S' },
-		{ "dump", optional_argument, NULL, 'D' },
-		{ "hold", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	uint64_t dump;
 	int opt, ret;
 
 	*a = (struct map_args){ .mode = -1 };
-	while ((opt = getopt_long(argc, argv,
-				  COMMON_SHORT_OPTIONS "m:o:l:Ttf:SD::H",
-				  options, NULL)) != -1) {
+	while ((opt = command_getopt(cmd, argc, argv)) != -1) {
 		ret = 0;
 		switch (opt) {
 		case 'm':
 			a->mode = mode_parse(optarg);
-			if (a->mode < 0)
-				die_usage(cmd, "--mode '%s': no such mode (%s)",
-					  optarg, mode_names(", "));
+			ret = a->mode < 0 ? a->mode : 0;
 			break;
 		case 'o':
 			ret = parse_size(optarg, &a->offset);
+			if (!ret && a->offset % page_size())
+				ret = -EINVAL;
 			break;
 		case 'l':
 			ret = parse_size(optarg, &a->length);
+			if (!ret && !a->length)
+				ret = -EINVAL;
 			a->has_length = true;
 			break;
 		case 'T':
@@ -273,13 +264,10 @@ static void parse_args(const struct command *cmd, int argc, char **argv,
 		case 'H':
 			a->hold = true;
 			break;
-		default:
-			command_option(cmd, opt);
 		}
 		if (ret < 0)
-			die_bad_arg(cmd, options, opt, optarg, -ret);
+			die_bad_arg(cmd, opt, optarg, -ret);
 	}
-	command_no_args(cmd, argc, argv);
 }
 
 int cmd_map(const struct command *cmd, int argc, char **argv)
@@ -288,7 +276,7 @@ int cmd_map(const struct command *cmd, int argc, char **argv)
 	struct mapping m;
 
 	parse_args(cmd, argc, argv, &a);
-	map_open(&m, &a);
+	map_open(cmd, &m, &a);
 	if (a.touch)
 		map_touch(&m);
 	if (a.fill)

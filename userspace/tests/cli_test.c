@@ -5,9 +5,13 @@
  * "mmapdemo bench --csv" gives a well-formed row for every mode and peer,
  * and counts the faults each mode takes.  Its timings are not judged here.
  * "mmapdemo map --track --sync", sync, reset and remove report what the
- * driver's counters say, and fail saying why.
+ * driver's counters say, and fail saying why.  A mistake on the command line
+ * is reported, with what was valid, before the device is opened; info and
+ * stats speak JSON with a format version; the version is dkms.conf's; the
+ * bash completion offers the modes.
  * The tool is $MMAPDEMO_CLI, or mmapdemo on PATH.
  */
+#include <libgen.h>
 #include <linux/capability.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,21 +46,18 @@ static char *cli_output(const char *args)
 }
 
 /*
- * Run "mmapdemo @args", without CAP_SYS_ADMIN if @drop_admin (dropped from
- * the bounding set, so that the tool's execve() as root does not get it
- * back): its exit status, or -1, with its standard output and error in
+ * Run the shell command @cmd, without CAP_SYS_ADMIN if @drop_admin (dropped
+ * from the bounding set, so that a program's execve() as root does not get
+ * it back): its exit status, or -1, with its standard output and error in
  * @out.
  */
-static int cli_run(const char *args, bool drop_admin, char *out, size_t size)
+static int sh_run(const char *cmd, bool drop_admin, char *out, size_t size)
 {
-	const char *cli = getenv("MMAPDEMO_CLI") ?: "mmapdemo";
 	size_t len = 0;
 	int pipefd[2], status;
-	char cmd[256];
 	ssize_t n;
 	pid_t pid;
 
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", cli, args);
 	if (pipe(pipefd))
 		return -1;
 	pid = fork();
@@ -64,6 +65,7 @@ static int cli_run(const char *args, bool drop_admin, char *out, size_t size)
 		return -1;
 	if (!pid) {
 		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
 		close(pipefd[0]);
 		if (drop_admin && prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
 			_exit(126);
@@ -78,6 +80,16 @@ static int cli_run(const char *args, bool drop_admin, char *out, size_t size)
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+/* Run "mmapdemo @args" as sh_run() does. */
+static int cli_run(const char *args, bool drop_admin, char *out, size_t size)
+{
+	const char *cli = getenv("MMAPDEMO_CLI") ?: "mmapdemo";
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "%s %s", cli, args);
+	return sh_run(cmd, drop_admin, out, size);
 }
 
 /* Run the demo and return its JSON output, or NULL. */
@@ -620,8 +632,8 @@ TEST(reset_zeroes_the_buffer)
 TEST(reset_and_remove_need_cap_sys_admin)
 {
 	static const char *const commands[][2] = {
-		{ "reset", "MMAPDEMO_IOC_RESET (needs CAP_SYS_ADMIN): " },
-		{ "remove", "MMAPDEMO_IOC_REMOVE (needs CAP_SYS_ADMIN): " },
+		{ "reset", "MMAPDEMO_IOC_RESET: " },
+		{ "remove", "MMAPDEMO_IOC_REMOVE: " },
 	};
 	const char *command, *message;
 	char out[4096];
@@ -634,6 +646,7 @@ TEST(reset_and_remove_need_cap_sys_admin)
 		EXPECT_EQ(1, cli_run(command, true, out, sizeof(out))) TH_LOG("%s", out);
 		EXPECT_NE(NULL, strstr(out, message)) TH_LOG("%s", out);
 		EXPECT_NE(NULL, strstr(out, strerror(EPERM))) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, " (needs CAP_SYS_ADMIN)\n")) TH_LOG("%s", out);
 		EXPECT_EQ(0, access(DEVICE, F_OK)) TH_LOG("after %s", command);
 	}
 }
@@ -652,6 +665,228 @@ TEST_F(module, remove_lets_the_module_go)
 	EXPECT_NE(0, access(DEVICE, F_OK));
 	EXPECT_EQ(ENOENT, errno);
 	EXPECT_EQ(0, module_unload());
+}
+
+/* The value that starts at @p, skipped: what follows it, or NULL if not JSON. */
+static const char *json_skip(const char *p)
+{
+	static const char *const literals[] = { "true", "false", "null" };
+	char close, *end;
+	unsigned int i;
+
+	p += strspn(p, " \n");
+	if (*p == '"') {
+		for (p++; *p && *p != '"'; p++)
+			p += *p == '\\' && p[1];
+		return *p ? p + 1 : NULL;
+	}
+	if (*p == '{' || *p == '[') {
+		close = *p == '{' ? '}' : ']';
+		p += 1 + strspn(p + 1, " \n");
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				p = json_skip(p);
+				if (!p || *p != ':')
+					return NULL;
+				p++;
+			}
+			p = json_skip(p);
+			if (!p)
+				return NULL;
+			p += strspn(p, " \n");
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(literals); i++)
+		if (!strncmp(p, literals[i], strlen(literals[i])))
+			return p + strlen(literals[i]);
+	strtod(p, &end);
+	return end > p ? end : NULL;
+}
+
+/* @json is one JSON object, and nothing else but white space. */
+static bool is_json_object(const char *json)
+{
+	const char *end = json_skip(json);
+
+	return json[strspn(json, " \n")] == '{' && end && !end[strspn(end, " \n")];
+}
+
+/* A mode that does not exist: the error names every mode there is. */
+TEST(bad_mode_error_names_the_modes)
+{
+	const struct mode_info *m;
+	char out[4096];
+
+	EXPECT_EQ(2, cli_run("map --mode nosuch", false, out, sizeof(out)));
+	EXPECT_EQ(0, strncmp(out, "mmapdemo: --mode 'nosuch': ", 27)) TH_LOG("%s", out);
+	for_each_mode(m)
+		EXPECT_NE(NULL, strstr(out, m->name)) TH_LOG("no %s: %s", m->name, out);
+}
+
+/*
+ * --reps out of range: the error gives the range, and the range is the one
+ * the tool takes (its top is accepted: the device is looked for next).
+ */
+TEST(bad_reps_error_names_the_range)
+{
+	unsigned int min, max;
+	char out[4096], args[64];
+	const char *p;
+
+	EXPECT_EQ(2, cli_run("bench --reps 0", false, out, sizeof(out)));
+	p = strstr(out, "(valid: ");
+	ASSERT_NE(NULL, p) TH_LOG("%s", out);
+	ASSERT_EQ(2, sscanf(p, "(valid: %u to %u)", &min, &max)) TH_LOG("%s", out);
+	EXPECT_EQ(1, min);
+	snprintf(args, sizeof(args), "-d /nonexistent bench --reps %u", max + 1);
+	EXPECT_EQ(2, cli_run(args, false, out, sizeof(out))) TH_LOG("%s", out);
+	snprintf(args, sizeof(args), "-d /nonexistent bench --reps %u", max);
+	EXPECT_EQ(1, cli_run(args, false, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, strerror(ENOENT))) TH_LOG("%s", out);
+}
+
+/*
+ * Every command checks its options before it opens the device: with no
+ * device and a bad option, the option is what the error is about, and says
+ * what was valid.
+ */
+TEST(options_are_checked_before_the_device)
+{
+	static const char *const cases[][2] = {
+		{ "info --nosuch", "the options: " },
+		{ "stats --json=1", "--json" },
+		{ "map --mode nosuch", "(valid: " },
+		{ "map --offset 1", "(valid: " },
+		{ "map --length 0", "(valid: " },
+		{ "sync extra", "takes options only" },
+		{ "reset --nosuch", "the options: " },
+		{ "remove --nosuch", "the options: " },
+		{ "demo --length 0", "(valid: " },
+		{ "bench --sizes 0", "(valid: " },
+		{ "bench --modes nosuch", "(valid: " },
+		{ "bench --peers nosuch", "(valid: " },
+		{ "bench --reps", "(valid: " },
+	};
+	char out[4096], args[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(args, sizeof(args), "-d /nonexistent %s", cases[i][0]);
+		EXPECT_EQ(2, cli_run(args, false, out, sizeof(out))) TH_LOG("%s: %s", args, out);
+		EXPECT_NE(NULL, strstr(out, cases[i][1])) TH_LOG("%s: %s", args, out);
+		EXPECT_EQ(NULL, strstr(out, "/nonexistent")) TH_LOG("%s: %s", args, out);
+	}
+}
+
+/* No node: the error says that the module may not be loaded, and how to. */
+TEST(missing_device_hints_at_the_module)
+{
+	char out[4096];
+
+	EXPECT_EQ(1, cli_run("-d /nonexistent info", false, out, sizeof(out)));
+	EXPECT_EQ(0, strncmp(out, "mmapdemo: /nonexistent: ", 24)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, strerror(ENOENT))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "is mmapdemo.ko loaded? modprobe mmapdemo")) TH_LOG("%s", out);
+}
+
+/*
+ * --version and the version command print the PACKAGE_VERSION of dkms.conf
+ * (this test's build reads it as the tool's does), then the driver's when
+ * it says it.
+ */
+TEST(version_is_dkms_conf)
+{
+	static const char *const args[] = { "--version", "version" };
+	char out[4096], driver[64], line[80];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(args); i++) {
+		EXPECT_EQ(0, cli_run(args[i], false, out, sizeof(out))) TH_LOG("%s", out);
+		EXPECT_EQ(0, strncmp(out, "mmapdemo " MMAPDEMO_VERSION "\n",
+				     strlen("mmapdemo " MMAPDEMO_VERSION "\n")))
+			TH_LOG("%s: %s", args[i], out);
+		if (read_small_file("/sys/module/mmapdemo/version", driver, sizeof(driver)))
+			continue;
+		snprintf(line, sizeof(line), "\ndriver %s", driver);
+		EXPECT_NE(NULL, strstr(out, line)) TH_LOG("%s: %s", args[i], out);
+	}
+}
+
+/* "mmapdemo help CMD" is "mmapdemo CMD --help"; "help" alone is "--help". */
+TEST(help_command_is_help_option)
+{
+	static const char *const args[][2] = {
+		{ "help", "--help" },
+		{ "help map", "map --help" },
+		{ "help bench", "bench --help" },
+		{ "help stats", "stats --help" },
+	};
+	char help[8192], option[8192];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(args); i++) {
+		EXPECT_EQ(0, cli_run(args[i][0], false, help, sizeof(help)));
+		EXPECT_EQ(0, cli_run(args[i][1], false, option, sizeof(option)));
+		EXPECT_STREQ(option, help);
+		EXPECT_EQ(0, strncmp(help, "usage: mmapdemo ", 16)) TH_LOG("%s", help);
+	}
+}
+
+/* info --json and stats --json: one JSON object each, of format 1. */
+TEST(info_and_stats_json_have_a_format)
+{
+	static const char *const args[] = { "info --json", "stats --json" };
+	char out[16384];
+	unsigned int i;
+
+	close(OPEN_OR_SKIP(O_RDWR));
+	for (i = 0; i < ARRAY_SIZE(args); i++) {
+		EXPECT_EQ(0, cli_run(args[i], false, out, sizeof(out))) TH_LOG("%s", out);
+		EXPECT_TRUE(is_json_object(out)) TH_LOG("%s: %s", args[i], out);
+		EXPECT_STREQ("1", field(out, "format")) TH_LOG("%s: %s", args[i], out);
+		EXPECT_NE(NULL, strstr(out, "\"counters\": {")) TH_LOG("%s: %s", args[i], out);
+	}
+}
+
+/*
+ * The bash completion, installed beside this test ($MMAPDEMO_COMPLETION
+ * otherwise), offers every mode after "map --mode".  It needs bash, which
+ * the guest has with "qemu/run --add-program bash".
+ */
+TEST(completion_offers_the_modes)
+{
+	const char *cli = getenv("MMAPDEMO_CLI") ?: "mmapdemo";
+	const char *script = getenv("MMAPDEMO_COMPLETION");
+	char exe[256] = "", path[512], cmd[1024], out[4096], lines[4100], line[64];
+	const struct mode_info *m;
+
+	if (!script) {
+		if (readlink("/proc/self/exe", exe, sizeof(exe) - 1) < 0)
+			SKIP(return, "/proc/self/exe: %s", strerror(errno));
+		snprintf(path, sizeof(path), "%s/mmapdemo.bash-completion", dirname(exe));
+		script = path;
+	}
+	if (access(script, R_OK))
+		SKIP(return, "%s: %s (set MMAPDEMO_COMPLETION)", script, strerror(errno));
+	if (sh_run("command -v bash", false, out, sizeof(out)))
+		SKIP(return, "no bash");
+	snprintf(cmd, sizeof(cmd),
+		 "bash -c 'source \"$0\"; COMP_WORDS=(\"$1\" map --mode \"\"); COMP_CWORD=3; "
+		 "_mmapdemo; printf \"%%s\\n\" \"${COMPREPLY[@]}\"' '%s' '%s'",
+		 script, cli);
+	ASSERT_EQ(0, sh_run(cmd, false, out, sizeof(out))) TH_LOG("%s", out);
+	/* Each mode a line of its own. */
+	snprintf(lines, sizeof(lines), "\n%s", out);
+	for_each_mode(m) {
+		snprintf(line, sizeof(line), "\n%s\n", m->name);
+		EXPECT_NE(NULL, strstr(lines, line)) TH_LOG("no %s: %s", m->name, out);
+	}
 }
 
 TEST_HARNESS_MAIN
