@@ -19,25 +19,34 @@
 #   make intree-check  build the module inside the debug kernel's tree, as
 #                      drivers/misc/mmapdemo with CONFIG_MMAPDEMO=m
 #   make install       module (for KDIR's kernel), tool, udev rule, example
-#                      modprobe.d file and man pages; make uninstall
-#   make dkms-install  copy the module's sources to /usr/src and have DKMS
-#                      build and install it; make dkms-remove
+#                      modprobe.d file, man pages and bash completion;
+#                      make uninstall
+#   make dkms-install  the same, but the module through DKMS (its sources
+#                      in /usr/src, rebuilt for each new kernel); make
+#                      dkms-remove
 #   make clean         remove build output (keeps downloaded kernels)
 #   make distclean     also remove downloaded kernels
+#   make help          this text
 #
 # KERNEL=6.1 picks the guest kernel for demo, bench and shell (default 6.12);
 # BENCH_ARGS="--sizes 4K-16M" passes options to mmapdemo bench;
 # KERNELS="6.1 6.12 6.12-rt" is the matrix of check.
 #
 # install and uninstall take DESTDIR (a staging root: no depmod then),
-# PREFIX (the tool and the man pages, default /usr/local), INSTALL_MOD_PATH
-# (a root for /lib/modules, as the kernel's modules_install), INSTALL_MOD_DIR
-# (default extra) and KDIR.
+# PREFIX (the tool, the man pages and the completion, default /usr/local),
+# INSTALL_MOD_PATH (a root for /lib/modules, as the kernel's
+# modules_install), INSTALL_MOD_DIR (default extra) and KDIR.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= 6.12
+# The project's one version, dkms.conf's PACKAGE_VERSION, as VERSION.
+include userspace/version.mk
+VERSION := $(MMAPDEMO_VERSION)
 
 all: module userspace
+
+help:
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' Makefile
 
 module:
 	$(MAKE) -C module KDIR=$(KDIR)
@@ -112,8 +121,11 @@ install-userspace:
 install-data:
 	install -D -m 0644 packaging/60-mmapdemo.rules \
 		$(DESTDIR)$(UDEVDIR)/rules.d/60-mmapdemo.rules
-	install -D -m 0644 man/mmapdemo.1 $(DESTDIR)$(MANDIR)/man1/mmapdemo.1
-	install -D -m 0644 man/mmapdemo.4 $(DESTDIR)$(MANDIR)/man4/mmapdemo.4
+	for page in man/mmapdemo.1 man/mmapdemo.4; do \
+		install -d $(DESTDIR)$(MANDIR)/man$${page##*.} && \
+		sed '/^\.TH /s/ mmapdemo "/ "mmapdemo $(VERSION)" "/' $$page \
+			>$(DESTDIR)$(MANDIR)/man$${page##*.}/$${page#man/} || exit; \
+	done
 	install -D -m 0644 packaging/mmapdemo.bash-completion \
 		$(DESTDIR)$(COMPLETIONDIR)/mmapdemo
 	@if [ -e $(DESTDIR)$(MODPROBEDIR)/mmapdemo.conf ]; then \
@@ -124,9 +136,13 @@ install-data:
 	fi
 
 # Files only: the directories may hold other things.
-uninstall:
+uninstall: uninstall-module uninstall-files
+
+uninstall-module:
 	rm -f $(MODDIR)/mmapdemo.ko $(MODDIR)/mmapdemo.ko.*
 	$(RUN_DEPMOD)
+
+uninstall-files:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mmapdemo
 	rm -f $(DESTDIR)$(UDEVDIR)/rules.d/60-mmapdemo.rules
 	rm -f $(DESTDIR)$(MANDIR)/man1/mmapdemo.1 $(DESTDIR)$(MANDIR)/man4/mmapdemo.4
@@ -139,9 +155,6 @@ uninstall:
 	fi
 
 ## DKMS
-
-# The project's version, from dkms.conf.
-VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 DKMS ?= dkms
 DKMS_ARGS ?=
 DKMS_SRC ?= /usr/src/mmapdemo-$(VERSION)
@@ -158,6 +171,7 @@ dkms-source:
 
 # Add the sources afresh, and build and install the module for the running
 # kernel (DKMS_ARGS="-k RELEASE" for another); AUTOINSTALL does new kernels.
+# Then the rest, as make install does.
 dkms-install:
 	@command -v $(firstword $(DKMS)) >/dev/null || { echo "dkms-install:" \
 		"no $(firstword $(DKMS)) command: install the dkms package first" >&2; exit 1; }
@@ -167,8 +181,9 @@ dkms-install:
 	$(MAKE) dkms-source DESTDIR=
 	$(DKMS) add mmapdemo/$(VERSION)
 	$(DKMS) install mmapdemo/$(VERSION) $(DKMS_ARGS)
+	$(MAKE) install-userspace install-data
 
-dkms-remove:
+dkms-remove: uninstall-files
 	if [ -n "$$($(DKMS) status mmapdemo/$(VERSION))" ]; then \
 		$(DKMS) remove mmapdemo/$(VERSION) --all; \
 	fi
@@ -186,7 +201,8 @@ clean:
 distclean: clean
 	rm -rf .cache
 
-.PHONY: all module userspace selftests check debug-kernel check-debug demo bench shell lint format \
+.PHONY: all help module userspace selftests check debug-kernel check-debug demo bench shell lint format \
 	dkms-check install-check intree-check \
 	install install-module install-userspace install-data uninstall \
+	uninstall-module uninstall-files \
 	version dkms-source dkms-install dkms-remove clean distclean
