@@ -143,7 +143,7 @@ uninstall-module:
 	$(RUN_DEPMOD)
 
 uninstall-files:
-	rm -f $(DESTDIR)$(PREFIX)/bin/mmapdemo
+	rm -f $(DESTDIR)$(PREFIX)/bin/mmapdemo $(DESTDIR)$(PREFIX)/bin/mmapdemo-bench-plot
 	rm -f $(DESTDIR)$(UDEVDIR)/rules.d/60-mmapdemo.rules
 	rm -f $(DESTDIR)$(MANDIR)/man1/mmapdemo.1 $(DESTDIR)$(MANDIR)/man4/mmapdemo.4
 	rm -f $(DESTDIR)$(COMPLETIONDIR)/mmapdemo

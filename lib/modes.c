@@ -40,6 +40,16 @@ const struct mode_info *mode_info(__u32 mode)
 	return NULL;
 }
 
+const struct mode_info *mode_row(const char *variant)
+{
+	const struct mode_info *m;
+
+	for_each_mode_row(m)
+		if (!strcmp(m->variant, variant))
+			return m;
+	return NULL;
+}
+
 const char *mode_name(__u32 mode)
 {
 	const struct mode_info *m = mode_info(mode);

@@ -63,6 +63,8 @@ extern const unsigned int nr_mode_rows;
 unsigned int nr_modes(void);
 /* The row of @mode without fault-around, or NULL for no such mode. */
 const struct mode_info *mode_info(__u32 mode);
+/* The row called @variant ("fault_around"), or NULL. */
+const struct mode_info *mode_row(const char *variant);
 /* The name of @mode, or "?". */
 const char *mode_name(__u32 mode);
 /* The mode called @name, or -EINVAL. */

@@ -45,25 +45,27 @@
 #define FAULT_AROUND_BYTES "/sys/kernel/debug/fault_around_bytes"
 
 /*
- * The kernel's own memory, each the peer of the modes it is naturally
- * compared with: anon, private memory in 4 KiB pages, a fault each (like pfn
- * mode; a first read maps the zero page); thp, the same in 2 MiB, a PMD per
- * fault (like huge mode; a first read maps the huge zero page); memfd, shmem
- * pages that exist already, shared, mapped lazily with fault-around (like
- * fault mode) or with MAP_POPULATE (like the eager modes).  @advice goes to
- * madvise() with the mmap(), timed with it; its failure is ignored (a kernel
- * without THP has 4 KiB pages anyway).
+ * The kernel's own memory, each the peer of the row of modes it is naturally
+ * compared with (@like, which the CSV gives and the plot draws in that row's
+ * colour): anon, private memory in 4 KiB pages, a fault each (like pfn mode;
+ * a first read maps the zero page); thp, the same in 2 MiB, a PMD per fault
+ * (like huge mode; a first read maps the huge zero page); memfd, shmem pages
+ * that exist already, shared, mapped lazily with fault-around (like fault
+ * mode with it) or with MAP_POPULATE (like the eager modes, insert the one
+ * with struct pages).  @advice goes to madvise() with the mmap(), timed with
+ * it; its failure is ignored (a kernel without THP has 4 KiB pages anyway).
  */
 static const struct peer {
 	const char *name;
+	const char *like;
 	int flags;
 	int advice;
 	bool memfd;
 } peers[] = {
-	{ "anon", MAP_PRIVATE | MAP_ANONYMOUS, MADV_NOHUGEPAGE, false },
-	{ "thp", MAP_PRIVATE | MAP_ANONYMOUS, MADV_HUGEPAGE, false },
-	{ "memfd", MAP_SHARED, 0, true },
-	{ "memfd-pop", MAP_SHARED | MAP_POPULATE, 0, true },
+	{ "anon", "pfn", MAP_PRIVATE | MAP_ANONYMOUS, MADV_NOHUGEPAGE, false },
+	{ "thp", "huge", MAP_PRIVATE | MAP_ANONYMOUS, MADV_HUGEPAGE, false },
+	{ "memfd", "fault_around", MAP_SHARED, 0, true },
+	{ "memfd-pop", "insert", MAP_SHARED | MAP_POPULATE, 0, true },
 };
 
 /* A row of the modes' table the driver has, or a peer. */
@@ -861,18 +863,20 @@ static bool is_faults(unsigned int m)
 
 /*
  * A header, then a row per size and subject.  The columns of the write side
- * come after the note, so that the older ones keep their places; a cell is
- * empty where the row has no such measure.
+ * come after the note, so that the older ones keep their places, and "like"
+ * after them (a peer's row of modes); a cell is empty where the row has no
+ * such measure.
  */
 static void print_csv(FILE *f, const struct bench *b)
 {
 	const struct result *r = b->results;
+	const struct peer *peer;
 	unsigned int i, j, m;
 
 	fprintf(f, "size,pages,kind,name,status,reps");
 	for (m = 0; m < NR_MEASURES; m++)
 		fprintf(f, "%s,%s", m == WRITE ? ",note" : "", csv_columns[m]);
-	fputc('\n', f);
+	fprintf(f, ",like\n");
 	for (i = 0; i < b->nr_sizes; i++) {
 		for (j = 0; j < b->nr; j++, r++) {
 			fprintf(f, "%llu,%llu,%s,%s,%s,%u",
@@ -891,7 +895,8 @@ static void print_csv(FILE *f, const struct bench *b)
 					fprintf(f, "%.*f", is_faults(m) ? 6 : 2,
 						r->v[m]);
 			}
-			fputc('\n', f);
+			peer = b->subjects[j].peer;
+			fprintf(f, ",%s\n", peer ? peer->like : "");
 		}
 	}
 }

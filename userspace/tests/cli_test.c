@@ -232,8 +232,8 @@ static char *bench_csv(const struct mmapdemo_info *info)
 			"track_write_ns_per_page,"			\
 			"track_write_faults_per_page,"			\
 			"msync_ns_per_page,reset_ns_per_page,"		\
-			"reset_idle_ns_per_page"
-#define BENCH_FIELDS	18
+			"reset_idle_ns_per_page,like"
+#define BENCH_FIELDS	19
 #define FIRST_NUMBER	6	/* mmap_ns_per_page */
 #define LAST_NUMBER	9	/* faults_per_page */
 
@@ -241,7 +241,7 @@ enum {
 	SIZE, PAGES, KIND, NAME, STATUS, REPS, FAULTS = 9, NOTE,
 	/* The write side, after the note. */
 	WRITE_NS, WRITE_FAULTS, TRACK_NS, TRACK_FAULTS, MSYNC_NS, RESET_NS,
-	RESET_IDLE_NS,
+	RESET_IDLE_NS, LIKE,
 };
 
 /* The peers every run has, in the order of the CSV. */
@@ -339,12 +339,15 @@ static const char *bad_row(char **f)
 		snprintf(why, sizeof(why), "field %u is '%s'", i, f[i]);
 		return why;
 	}
-	for (i = WRITE_NS; i < BENCH_FIELDS; i++) {
+	for (i = WRITE_NS; i < LIKE; i++) {
 		if (!na && has_write_field(f, i) ? is_number(f[i], &v) : !*f[i])
 			continue;
 		snprintf(why, sizeof(why), "field %u is '%s'", i, f[i]);
 		return why;
 	}
+	/* A peer is like a row of modes; a mode is like no other. */
+	if (!strcmp(f[KIND], "peer") ? !mode_row(f[LIKE]) : *f[LIKE])
+		return "like";
 	return NULL;
 }
 
