@@ -102,11 +102,12 @@ make_initramfs_root() {
 	add_guest_programs "$root" timeout
 }
 
-# write_guest_config ROOT LOAD INSMOD_ARGS: settings qemu/init sources.
+# write_guest_config ROOT LOAD INSMOD_ARGS SEND_OUT: settings qemu/init sources.
 write_guest_config() {
 	{
 		echo "MMAPDEMO_LOAD=$2"
 		echo "MMAPDEMO_INSMOD_ARGS=$(shell_quote "$3")"
+		echo "MMAPDEMO_SEND_OUT=$4"
 	} >"$1/etc/mmapdemo/config"
 }
 
@@ -117,17 +118,65 @@ write_guest_command() {
 	shell_quote "$@" >"$root/etc/mmapdemo/cmd"
 }
 
+# guest_program PROGRAM: the path of a host program for --add-program, or
+# die naming it. A script is refused: copying it would not bring its
+# interpreter, nor what that needs.
+guest_program() {
+	local program=$1 path line interp
+
+	if ! path=$(type -P -- "$program"); then
+		[[ $program == */* ]] && die "--add-program $program: no such executable file"
+		die "--add-program $program: no such program on PATH"
+	fi
+	if [[ $(head -c 2 -- "$path" | tr -d '\0') == '#!' ]]; then
+		read -r line <"$path"
+		read -ra interp <<<"${line#\#!}"
+		# "#!/usr/bin/env [-S] NAME": the interpreter is NAME.
+		[[ ${interp[0]##*/} != env ]] || interp=("${interp[@]:1}")
+		while [[ ${interp[0]:-} == -* ]]; do
+			interp=("${interp[@]:1}")
+		done
+		die "--add-program $program: $path is a script (${line}); add its interpreter with" \
+			"--add-program and the script with --add, e.g." \
+			"--add-program ${interp[0]:-INTERPRETER} --add $path -- ${interp[0]:-INTERPRETER} ${path##*/}"
+	fi
+	echo "$path"
+}
+
 # add_guest_programs ROOT PROGRAM...: copy host programs, and the shared
 # libraries they load, to the same paths in the guest.
 add_guest_programs() {
-	local root=$1 prog file
+	local root=$1 program file
 	shift
 
-	for prog; do
-		prog=$(command -v "$prog") || die "--add-program $prog: no such program"
-		for file in "$prog" $(ldd "$prog" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+	for program; do
+		program=$(guest_program "$program")
+		for file in "$program" $(ldd "$program" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
 			cp -L --parents "$file" "$root"
 		done
+	done
+}
+
+# guest_dir_dest SRC[:DEST]: where --add-dir puts SRC in the guest: DEST,
+# SRC without it; a relative one from /root, the command's working directory.
+guest_dir_dest() {
+	local dest=$1
+
+	[[ $1 != *:* ]] || dest=${1#*:}
+	[[ $dest == /* ]] || dest=/root/$dest
+	echo "$dest"
+}
+
+# add_guest_dirs ROOT SRC[:DEST]...: copy host directories into the guest.
+# Symbolic links are followed: what they point to on the host is not there.
+add_guest_dirs() {
+	local root=$1 dir dest
+	shift
+
+	for dir; do
+		dest=$(guest_dir_dest "$dir")
+		mkdir -p "$root$dest"
+		cp -RLp -- "${dir%%:*}/." "$root$dest/" || die "--add-dir $dir: cannot copy it"
 	done
 }
 
@@ -172,7 +221,8 @@ accel_args() {
 
 # boot_guest BUILD INTERACTIVE TIMEOUT APPEND: boot the kernel and initramfs of
 # BUILD. ttyS0 is the console (stdio, logged to console.log), ttyS1 the
-# control channel (control.log). Returns QEMU's status, or timeout's 124.
+# control channel (control.log), ttyS2 the archive of the guest's
+# $MMAPDEMO_OUT (out.tar). Returns QEMU's status, or timeout's 124.
 # The console shows warnings and worse; the rest (the "FAULT_INJECTION"
 # notices the verdict needs among them) reaches the host in the dmesg dump,
 # so the log buffer must hold a whole run. noirqdebug: on PREEMPT_RT under
@@ -190,6 +240,7 @@ boot_guest() {
 	((interactive)) && signal=off
 	: >"$build/console.log"
 	: >"$build/control.log"
+	: >"$build/out.tar"
 	timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 		-m 2G -smp 2 -no-reboot -nodefaults -display none "${accel[@]}" \
 		-kernel "$image" -initrd "$build/initramfs.cpio.gz" \
@@ -197,6 +248,7 @@ boot_guest() {
 		-chardev "stdio,id=console,mux=on,signal=$signal,logfile=$build/console.log" \
 		-serial chardev:console -mon chardev=console \
 		-chardev "file,id=control,path=$build/control.log" -serial chardev:control \
+		-chardev "file,id=out,path=$build/out.tar" -serial chardev:out \
 		2>"$build/qemu.stderr"
 }
 
@@ -337,4 +389,29 @@ judge_run() {
 	else
 		judge_unfinished_run "$build" "$interactive" "$splat"
 	fi
+}
+
+## Files out of the guest
+
+# fetch_guest_files BUILD DIR: unpack into DIR the archive of $MMAPDEMO_OUT
+# that the guest sent after the command, if it came whole ("out SIZE MD5").
+fetch_guest_files() {
+	local build=$1 dir=$2 sent got
+
+	sent=$(control_value "$build/control.log" out)
+	case $sent in
+	'') say "FAIL: no files came back: the guest did not send \$MMAPDEMO_OUT" ;;
+	failed) say "FAIL: no files came back: the guest could not archive \$MMAPDEMO_OUT" ;;
+	*)
+		got="$(stat -c %s "$build/out.tar") $(md5sum <"$build/out.tar" | cut -d ' ' -f 1)"
+		if [[ $got != "$sent" ]]; then
+			say "FAIL: the files came back damaged (size and MD5 sent: $sent, received: $got)"
+		elif mkdir -p -- "$dir" && tar -x -f "$build/out.tar" -C "$dir" --no-same-owner; then
+			return 0
+		else
+			say "FAIL: cannot unpack the files into $dir"
+		fi
+		;;
+	esac
+	return 1
 }
