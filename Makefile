@@ -6,7 +6,7 @@
 #   make check-debug   run every test on the debug kernel
 #   make demo          boot a kernel in QEMU and show every mapping mode
 #   make bench         boot a kernel in QEMU, benchmark every mode against the
-#                      kernel's own memory; tables, .cache/bench/bench.{csv,txt,png}
+#                      kernel's own memory; .cache/bench/bench.{csv,txt,png,svg}
 #   make shell         an interactive guest with the module loaded
 #   make lint          checkpatch, sparse and W=1 on both Debian kernels,
 #                      shellcheck, clang-format, groff on the man pages:
