@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,6 +492,35 @@ static void write_byte(void *addr)
 int write_signal(void *addr)
 {
 	return child_signal(write_byte, addr);
+}
+
+static __thread sigjmp_buf catch_jb;
+static __thread volatile sig_atomic_t catching;
+
+static void on_fault_signal(int sig)
+{
+	if (catching) {
+		catching = 0;
+		siglongjmp(catch_jb, sig);
+	}
+	/* The access, made again, kills the process. */
+	signal(sig, SIG_DFL);
+}
+
+int thread_signal(void (*fn)(void *arg), void *arg)
+{
+	struct sigaction sa = { .sa_handler = on_fault_signal };
+	int sig;
+
+	if (sigaction(SIGBUS, &sa, NULL) || sigaction(SIGSEGV, &sa, NULL))
+		return -1;
+	sig = sigsetjmp(catch_jb, 1);
+	if (sig)
+		return sig;
+	catching = 1;
+	fn(arg);
+	catching = 0;
+	return 0;
 }
 
 const char *module_path(void)

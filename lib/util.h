@@ -146,6 +146,14 @@ int child_signal(void (*fn)(void *arg), void *arg);
 int read_signal(const void *addr);
 /* Write one byte at @addr in a child; the signal that killed it, or 0. */
 int write_signal(void *addr);
+/*
+ * Run @fn in this thread, catching SIGBUS and SIGSEGV: the signal that cut
+ * it short, or 0.  The handler it installs is the process's; outside
+ * thread_signal() it restores the default action, so a signal nobody waits
+ * for kills as it would have.  A child forked inside @fn must reset both
+ * signals to SIG_DFL itself.
+ */
+int thread_signal(void (*fn)(void *arg), void *arg);
 
 /* The module file, from $MMAPDEMO_KO, or NULL. */
 const char *module_path(void);
