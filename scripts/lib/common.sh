@@ -33,6 +33,12 @@ usage() {
 	sed -n '1,3d; /^#/!q; s/^# \{0,1\}//p' "$0"
 }
 
+# For --version: the script, and the project's one version (dkms.conf).
+print_version() {
+	printf '%s (mmapdemo) %s\n' "$prog" \
+		"$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")"
+}
+
 as_root() {
 	if ((EUID == 0)); then
 		"$@"
