@@ -75,8 +75,9 @@ struct mmapdemo_chunk {
  * The buffer: @nr_chunks chunks sorted by pgoff, followed by a sentinel
  * whose pgoff is @nr_pages, so chunk i spans [chunks[i].pgoff,
  * chunks[i + 1].pgoff).  The first @pmd_pages pages are in chunks of at
- * least a PMD's size.  Fixed from load until the device is removed or
- * unloaded.  @dirty has a bit per page written through a tracked mapping
+ * least a PMD's size.  Fixed from load until the last reference to it goes
+ * (&mmapdemo_dev.ref: at unload, or after a removal once the last open file
+ * is released).  @dirty has a bit per page written through a tracked mapping
  * since the last sync, @dirty_pfn one per page of those written through a
  * PFN map (writeback.c).
  */

@@ -34,26 +34,32 @@ static const struct {
 };
 
 /*
- * Become "nobody" and open @path: the errno open() fails with, 0 if it
- * opened, or -1 if the child could not drop its privileges.
+ * What child @pid, which dropped some privilege and tried a call, says: the
+ * errno the call failed with, 0 if it worked, or -1 if the child could not
+ * drop the privilege (it exits with 255) or did not exit.
  */
+static int child_errno(pid_t pid)
+{
+	int status;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
+}
+
+/* Become "nobody" and open @path: see child_errno(). */
 static int open_as_nobody(const char *path, int flags)
 {
-	int status, fd;
-	pid_t pid;
+	pid_t pid = fork();
+	int fd;
 
-	pid = fork();
-	if (pid < 0)
-		return -1;
 	if (!pid) {
 		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
 			_exit(255);
 		fd = open(path, flags);
 		_exit(fd < 0 ? errno : 0);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
+	return child_errno(pid);
 }
 
 TEST(device_node_is_root_only)
@@ -85,19 +91,15 @@ TEST(other_users_cannot_open_device_or_trace)
 }
 
 /*
- * Drop CAP_SYS_ADMIN from the effective set and try @cmd on @fd: the errno
- * it fails with, 0 if it worked, or -1 if the child could not drop it.
+ * Drop CAP_SYS_ADMIN from the effective set and try @cmd on @fd: see
+ * child_errno().
  */
 static int ioctl_without_sys_admin(int fd, unsigned long cmd)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	int status;
-	pid_t pid;
+	pid_t pid = fork();
 
-	pid = fork();
-	if (pid < 0)
-		return -1;
 	if (!pid) {
 		if (syscall(SYS_capget, &hdr, data))
 			_exit(255);
@@ -107,9 +109,7 @@ static int ioctl_without_sys_admin(int fd, unsigned long cmd)
 			_exit(255);
 		_exit(ioctl(fd, cmd) ? errno : 0);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
+	return child_errno(pid);
 }
 
 /* Even on a file root opened read-write: the capability decides. */
