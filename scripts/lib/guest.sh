@@ -219,10 +219,11 @@ accel_args() {
 	echo "$args"
 }
 
-# boot_guest BUILD INTERACTIVE TIMEOUT APPEND: boot the kernel and initramfs of
-# BUILD. ttyS0 is the console (stdio, logged to console.log), ttyS1 the
-# control channel (control.log), ttyS2 the archive of the guest's
-# $MMAPDEMO_OUT (out.tar). Returns QEMU's status, or timeout's 124.
+# boot_guest BUILD INTERACTIVE TIMEOUT APPEND MEMORY: boot the kernel and
+# initramfs of BUILD with MEMORY of RAM. ttyS0 is the console (stdio, logged
+# to console.log), ttyS1 the control channel (control.log), ttyS2 the archive
+# of the guest's $MMAPDEMO_OUT (out.tar). Returns QEMU's status, or
+# timeout's 124.
 # The console shows warnings and worse; the rest (the "FAULT_INJECTION"
 # notices the verdict needs among them) reaches the host in the dmesg dump,
 # so the log buffer must hold a whole run. noirqdebug: on PREEMPT_RT under
@@ -230,7 +231,7 @@ accel_args() {
 # interrupts of a long dmesg dump already served, and the spurious IRQ
 # detector would report "irq 3: nobody cared" and disable the port.
 boot_guest() {
-	local build=$1 interactive=$2 timeout=$3 append=$4 release image signal=on
+	local build=$1 interactive=$2 timeout=$3 append=$4 memory=$5 release image signal=on
 	local cmdline="console=ttyS0 loglevel=5 log_buf_len=8M noirqdebug panic=-1${append:+ $append}"
 	local -a accel
 
@@ -242,7 +243,7 @@ boot_guest() {
 	: >"$build/control.log"
 	: >"$build/out.tar"
 	timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-		-m 2G -smp 2 -no-reboot -nodefaults -display none "${accel[@]}" \
+		-m "$memory" -smp 2 -no-reboot -nodefaults -display none "${accel[@]}" \
 		-kernel "$image" -initrd "$build/initramfs.cpio.gz" \
 		-append "$cmdline" \
 		-chardev "stdio,id=console,mux=on,signal=$signal,logfile=$build/console.log" \
