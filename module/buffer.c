@@ -2,13 +2,18 @@
 /*
  * The device buffer: pages allocated at load in physically contiguous chunks
  * of the highest order the allocator grants, and looked up by page index in
- * O(log chunks).
+ * O(log chunks).  Where huge mode can map 1 GiB with one PUD, the buffer
+ * starts with as many 1 GiB chunks as alloc_contig_range() finds, since the
+ * page allocator cannot give them (its largest block is 4 MiB).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/log2.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -50,6 +55,64 @@ static struct page *mmapdemo_alloc_block(unsigned int *order)
 	}
 }
 
+#ifdef MMAPDEMO_HAVE_GIGANTIC_CHUNKS
+/*
+ * Whether the @nr pages at @pfn are all online, in @zone, and neither
+ * reserved nor hugetlb's: what alloc_contig_range() needs of a range it is
+ * to take whole, and what mm's own alloc_contig_pages() checks first.
+ */
+static bool mmapdemo_range_takeable(struct zone *zone, unsigned long pfn,
+				    unsigned long nr)
+{
+	struct page *page;
+	unsigned long i;
+
+	for (i = 0; i < nr; i++) {
+		page = pfn_to_online_page(pfn + i);
+		if (!page || page_zone(page) != zone || PageReserved(page) ||
+		    PageHuge(page))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A zeroed, naturally aligned block of 2^@order pages, as order-0 pages, or
+ * NULL.  Blocks larger than the page allocator's are found as hugetlb finds
+ * its 1 GiB pages at run time: alloc_contig_range() takes a given range of
+ * physical memory, migrating away what is in use there and failing where
+ * something cannot move.  mm's alloc_contig_pages(), which picks the range,
+ * is not exported, so the candidates are tried here, each aligned block of
+ * each zone in turn, the highest zones first (as GFP_KERNEL's zonelist does,
+ * which spares the DMA zones).
+ */
+static struct page *mmapdemo_alloc_contig(unsigned int order)
+{
+	const gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
+	const unsigned long nr = 1UL << order;
+	struct zone *zone;
+	unsigned long pfn;
+	int nid, z;
+
+	for_each_online_node(nid) {
+		for (z = MAX_NR_ZONES - 1; z >= 0; z--) {
+			zone = &NODE_DATA(nid)->node_zones[z];
+			if (!populated_zone(zone))
+				continue;
+			for (pfn = ALIGN(zone->zone_start_pfn, nr);
+			     pfn + nr <= zone_end_pfn(zone); pfn += nr) {
+				cond_resched();
+				if (mmapdemo_range_takeable(zone, pfn, nr) &&
+				    !alloc_contig_range(pfn, pfn + nr,
+							MIGRATE_MOVABLE, gfp))
+					return pfn_to_page(pfn);
+			}
+		}
+	}
+	return NULL;
+}
+#endif /* MMAPDEMO_HAVE_GIGANTIC_CHUNKS */
+
 /* Make room for one more chunk and the sentinel behind it. */
 static int mmapdemo_buf_grow(struct mmapdemo_buf *buf, unsigned int *cap)
 {
@@ -85,20 +148,48 @@ static void mmapdemo_buf_own(struct page *page, unsigned long nr,
 	}
 }
 
+/*
+ * The next chunk of the buffer, with @left pages still to allocate: a block
+ * of 2^*@order pages at most, as order-0 pages; *@order falls to the order
+ * obtained.  1 GiB blocks come from mmapdemo_alloc_contig(), smaller ones
+ * from the page allocator.
+ */
+static struct page *mmapdemo_alloc_chunk(unsigned int *order,
+					 unsigned long left)
+{
+	struct page *page;
+
+	*order = min_t(unsigned int, *order, ilog2(left));
+#ifdef MMAPDEMO_HAVE_GIGANTIC_CHUNKS
+	if (*order == MMAPDEMO_PUD_ORDER) {
+		page = mmapdemo_alloc_contig(*order);
+		if (page)
+			return page;
+	}
+#endif
+	*order = min_t(unsigned int, *order, MMAPDEMO_MAX_ORDER);
+	page = mmapdemo_alloc_block(order);
+	if (page)
+		split_page(page, *order);
+	return page;
+}
+
 /**
  * mmapdemo_buf_alloc - allocate a zeroed buffer of @nr_pages pages
  * @buf: the buffer to fill in
  * @nr_pages: its size, at least one page
+ * @gigantic: whether to look for 1 GiB chunks
  * @mapping: the address_space its pages belong to
  *
  * The order asked for never grows: once the allocator refuses an order,
  * asking again for the next chunk would only burn time in compaction.  So
  * the chunks come in falling order, each at a page index that is a multiple
- * of its size, and those of PMD size or more make up the start of the
- * buffer (@buf->pmd_pages pages).
+ * of its size: first those of 1 GiB (@buf->pud_pages pages), if asked for,
+ * where the kernel can map them with a PUD and as long as they can be found,
+ * then those of PMD size or more (up to @buf->pmd_pages pages).
  */
 int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages,
-		       struct address_space *mapping)
+		       bool gigantic, struct address_space *mapping)
 {
 	size_t longs = BITS_TO_LONGS(nr_pages);
 	unsigned int order = MMAPDEMO_MAX_ORDER;
@@ -115,19 +206,21 @@ int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages,
 		goto err_free;
 	}
 	buf->dirty_pfn = buf->dirty + longs;
+#ifdef MMAPDEMO_HAVE_GIGANTIC_CHUNKS
+	if (gigantic)
+		order = MMAPDEMO_PUD_ORDER;
+#endif
 
 	while (done < nr_pages) {
 		ret = mmapdemo_buf_grow(buf, &cap);
 		if (ret)
 			goto err_free;
 
-		order = min_t(unsigned int, order, ilog2(nr_pages - done));
-		page = mmapdemo_alloc_block(&order);
+		page = mmapdemo_alloc_chunk(&order, nr_pages - done);
 		if (!page) {
 			ret = -ENOMEM;
 			goto err_free;
 		}
-		split_page(page, order);
 		mmapdemo_buf_own(page, 1UL << order, mapping, done);
 
 		buf->chunks[buf->nr_chunks].page = page;
@@ -135,6 +228,8 @@ int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages,
 		buf->nr_chunks++;
 		buf->max_order = max(buf->max_order, order);
 		done += 1UL << order;
+		if (order >= MMAPDEMO_PUD_ORDER)
+			buf->pud_pages = done;
 		if (order >= MMAPDEMO_PMD_ORDER)
 			buf->pmd_pages = done;
 		buf->nr_pages = done;

@@ -67,6 +67,20 @@ static inline bool mmapdemo_vma_locked(const struct vm_fault *vmf)
 #define MMAPDEMO_HAVE_HUGE_PFNMAP
 #endif
 
+/* And with a PUD: pud_special() (6.12, CONFIG_ARCH_SUPPORTS_PUD_PFNMAP). */
+#if defined(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP) && \
+	defined(MMAPDEMO_HAVE_HUGE_PFNMAP)
+#define MMAPDEMO_HAVE_PUD_PFNMAP
+#endif
+
+/*
+ * Chunks of 1 GiB, for the PUDs, come from alloc_contig_range()
+ * (CONFIG_CONTIG_ALLOC); without it the buffer has none.
+ */
+#if defined(MMAPDEMO_HAVE_PUD_PFNMAP) && defined(CONFIG_CONTIG_ALLOC)
+#define MMAPDEMO_HAVE_GIGANTIC_CHUNKS
+#endif
+
 /*
  * The highest order the page allocator hands out.  MAX_ORDER changed meaning
  * in 6.4 and was renamed in 6.8; MAX_ORDER_NR_PAGES has always been the size
@@ -76,5 +90,6 @@ static inline bool mmapdemo_vma_locked(const struct vm_fault *vmf)
 
 /* The order of a PMD's worth of pages; PMD_ORDER came in 6.7. */
 #define MMAPDEMO_PMD_ORDER	(PMD_SHIFT - PAGE_SHIFT)
+#define MMAPDEMO_PUD_ORDER	(PUD_SHIFT - PAGE_SHIFT)
 
 #endif /* _MMAPDEMO_COMPAT_H */

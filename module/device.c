@@ -12,8 +12,8 @@
  *   insert  mmap() maps every struct page with vm_insert_pages() (insert.c)
  *   pfn     mmap() writes none; each first touch faults into the driver,
  *           which writes the PTE with vmf_insert_pfn() (pfn.c)
- *   huge    as pfn, but one fault maps 2 MiB with a PMD where the mapping
- *           and the buffer allow it (huge.c)
+ *   huge    as pfn, but one fault maps 1 GiB with a PUD or 2 MiB with a PMD
+ *           where the mapping and the buffer allow it (huge.c)
  *
  * From userspace:
  *
@@ -45,6 +45,14 @@
 static unsigned long mmapdemo_size = SZ_4M;
 module_param_named(size, mmapdemo_size, ulong, 0444);
 MODULE_PARM_DESC(size, "buffer size in bytes, rounded up to whole pages (default 4 MiB, at most half of RAM)");
+
+/*
+ * Taking 1 GiB of physical memory migrates what is in use there, which may
+ * take a while on a busy machine: an administrator can say no.
+ */
+static bool mmapdemo_gigantic = true;
+module_param_named(gigantic, mmapdemo_gigantic, bool, 0444);
+MODULE_PARM_DESC(gigantic, "look for 1 GiB chunks at load where huge mode can map them with a PUD (default Y)");
 
 static unsigned int mmapdemo_default_mode = MMAPDEMO_MODE_FAULT;
 
@@ -173,7 +181,29 @@ static loff_t mmapdemo_llseek(struct file *file, loff_t offset, int whence)
 				 mf->md->buf.nr_pages << PAGE_SHIFT);
 }
 
-static int mmapdemo_ioctl_info(struct mmapdemo_dev *md, void __user *argp)
+/*
+ * The size of @cmd if it is @ioc (an _IOR) at any size its struct has had:
+ * from @first bytes up to @last, a whole number of u64; else 0.  Such
+ * structs only ever grow at the end.
+ */
+static size_t mmapdemo_ioc_size(unsigned int cmd, unsigned int ioc,
+				size_t first, size_t last)
+{
+	size_t size = _IOC_SIZE(cmd);
+
+	if (_IOC_DIR(cmd) != _IOC_READ || _IOC_TYPE(cmd) != _IOC_TYPE(ioc) ||
+	    _IOC_NR(cmd) != _IOC_NR(ioc))
+		return 0;
+	if (size < first || size > last || size % sizeof(__u64))
+		return 0;
+	return size;
+}
+
+/* struct mmapdemo_info as it was first, up to huge_pages. */
+#define MMAPDEMO_INFO_SIZE_0	offsetofend(struct mmapdemo_info, huge_pages)
+
+static int mmapdemo_ioctl_info(struct mmapdemo_dev *md, void __user *argp,
+			       size_t size)
 {
 	struct mmapdemo_info info = {
 		.size = md->buf.nr_pages << PAGE_SHIFT,
@@ -183,30 +213,16 @@ static int mmapdemo_ioctl_info(struct mmapdemo_dev *md, void __user *argp)
 		.max_order = md->buf.max_order,
 		.default_mode = READ_ONCE(mmapdemo_default_mode),
 		.huge_pages = mmapdemo_huge_pages(&md->buf),
+		.levels = mmapdemo_levels(),
+		.pmd_pages = md->buf.pmd_pages,
+		.pud_pages = md->buf.pud_pages,
 	};
 
-	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+	return copy_to_user(argp, &info, size) ? -EFAULT : 0;
 }
 
 /* struct mmapdemo_stats as it was first, up to bytes_written. */
 #define MMAPDEMO_STATS_SIZE_0	offsetofend(struct mmapdemo_stats, bytes_written)
-
-/*
- * MMAPDEMO_IOC_STATS of any size the struct has had (its fields are only
- * appended), or 0 if @cmd is not one of them.
- */
-static size_t mmapdemo_stats_size(unsigned int cmd)
-{
-	size_t size = _IOC_SIZE(cmd);
-
-	if (_IOC_DIR(cmd) != _IOC_READ || _IOC_TYPE(cmd) != MMAPDEMO_IOC_MAGIC ||
-	    _IOC_NR(cmd) != _IOC_NR(MMAPDEMO_IOC_STATS))
-		return 0;
-	if (size < MMAPDEMO_STATS_SIZE_0 || size > sizeof(struct mmapdemo_stats) ||
-	    size % sizeof(__u64))
-		return 0;
-	return size;
-}
 
 static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp,
 				size_t size)
@@ -226,6 +242,8 @@ static int mmapdemo_ioctl_stats(struct mmapdemo_dev *md, void __user *argp,
 		.dirty_pages = atomic64_read(&c->dirty_pages),
 		.synced_pages = atomic64_read(&c->synced_pages),
 		.resets = atomic64_read(&c->resets),
+		.pud_faults = atomic64_read(&c->pud_faults),
+		.pud_fallbacks = atomic64_read(&c->pud_fallbacks),
 	};
 	unsigned int mode;
 
@@ -240,13 +258,17 @@ static long mmapdemo_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 {
 	struct mmapdemo_file *mf = file->private_data;
 	u32 __user *argp = (u32 __user *)arg;
-	size_t size = mmapdemo_stats_size(cmd);
+	size_t size;
 	u32 mode, track;
 
-	if (cmd == MMAPDEMO_IOC_INFO)
-		return mmapdemo_ioctl_info(mf->md, argp);
+	size = mmapdemo_ioc_size(cmd, MMAPDEMO_IOC_INFO, MMAPDEMO_INFO_SIZE_0,
+				 sizeof(struct mmapdemo_info));
+	if (size)
+		return mmapdemo_ioctl_info(mf->md, argp, size);
 	if (READ_ONCE(mf->md->removed))
 		return -ENODEV;
+	size = mmapdemo_ioc_size(cmd, MMAPDEMO_IOC_STATS, MMAPDEMO_STATS_SIZE_0,
+				 sizeof(struct mmapdemo_stats));
 	if (size)
 		return mmapdemo_ioctl_stats(mf->md, argp, size);
 
@@ -334,7 +356,8 @@ static int __init mmapdemo_init(void)
 	if (ret)
 		return ret;
 
-	ret = mmapdemo_buf_alloc(&md->buf, nr_pages, md->inode->i_mapping);
+	ret = mmapdemo_buf_alloc(&md->buf, nr_pages, mmapdemo_gigantic,
+				 md->inode->i_mapping);
 	if (ret)
 		goto err_mapping;
 

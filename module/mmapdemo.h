@@ -74,12 +74,13 @@ struct mmapdemo_chunk {
 /*
  * The buffer: @nr_chunks chunks sorted by pgoff, followed by a sentinel
  * whose pgoff is @nr_pages, so chunk i spans [chunks[i].pgoff,
- * chunks[i + 1].pgoff).  The first @pmd_pages pages are in chunks of at
- * least a PMD's size.  Fixed from load until the last reference to it goes
- * (&mmapdemo_dev.ref: at unload, or after a removal once the last open file
- * is released).  @dirty has a bit per page written through a tracked mapping
- * since the last sync, @dirty_pfn one per page of those written through a
- * PFN map (writeback.c).
+ * chunks[i + 1].pgoff).  The first @pud_pages pages are in chunks of a
+ * PUD's size, the first @pmd_pages in chunks of at least a PMD's size.
+ * Fixed from load until the last reference to it goes (&mmapdemo_dev.ref:
+ * at unload, or after a removal once the last open file is released).
+ * @dirty has a bit per page written through a tracked mapping since the
+ * last sync, @dirty_pfn one per page of those written through a PFN map
+ * (writeback.c).
  */
 struct mmapdemo_buf {
 	struct mmapdemo_chunk *chunks;
@@ -89,6 +90,7 @@ struct mmapdemo_buf {
 	unsigned int max_order;
 	unsigned long nr_pages;
 	unsigned long pmd_pages;
+	unsigned long pud_pages;
 	size_t meta_bytes;
 };
 
@@ -107,6 +109,8 @@ struct mmapdemo_counters {
 	atomic64_t dirty_pages;
 	atomic64_t synced_pages;
 	atomic64_t resets;
+	atomic64_t pud_faults;
+	atomic64_t pud_fallbacks;
 };
 
 /*
@@ -152,7 +156,7 @@ static inline void mmapdemo_count_fault(struct mmapdemo_dev *md,
 
 /* buffer.c */
 int mmapdemo_buf_alloc(struct mmapdemo_buf *buf, unsigned long nr_pages,
-		       struct address_space *mapping);
+		       bool gigantic, struct address_space *mapping);
 void mmapdemo_buf_free(struct mmapdemo_buf *buf);
 bool mmapdemo_buf_range_ok(const struct mmapdemo_buf *buf, pgoff_t pgoff,
 			   unsigned long nr);
@@ -201,12 +205,15 @@ int mmapdemo_pfn_setup(struct vm_area_struct *vma,
 		       const struct vm_operations_struct *vm_ops);
 vm_fault_t mmapdemo_pfn_fault(struct vm_fault *vmf);
 
-/* huge.c: where huge mode's mappings go, and what it can map 2 MiB at a time */
+/* huge.c: where huge mode's mappings go, and what it can map at a time */
 unsigned long mmapdemo_huge_get_unmapped_area(struct file *file,
 					      unsigned long addr,
 					      unsigned long len,
 					      unsigned long pgoff,
 					      unsigned long flags);
+unsigned int mmapdemo_levels(void);
+void mmapdemo_huge_whole_puds(const struct mmapdemo_buf *buf, pgoff_t *first,
+			      pgoff_t *last);
 unsigned long mmapdemo_huge_pages(const struct mmapdemo_buf *buf);
 
 /* writeback.c: tracking writes, and syncing them */

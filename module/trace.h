@@ -112,27 +112,32 @@ DEFINE_EVENT(mmapdemo_page_fault, mmapdemo_pfn_fault,
 );
 
 /*
- * huge mode's 2 MiB fault handler: the block around the address, where it
- * starts in the buffer and in memory, and either one PMD mapping it or the
- * reason for falling back to 4 KiB pages.
+ * huge mode's 1 GiB and 2 MiB fault handler: the level asked for, the block
+ * around the address, where it starts in the buffer and in memory, and
+ * either one PUD or PMD mapping it or the reason for falling back to the
+ * level below.
  */
 TRACE_EVENT(mmapdemo_huge_fault,
-	    TP_PROTO(struct vm_fault *vmf, unsigned long pgoff, unsigned long pfn,
-		     enum mmapdemo_huge_result result, vm_fault_t ret),
-	    TP_ARGS(vmf, pgoff, pfn, result, ret),
+	    TP_PROTO(struct vm_fault *vmf, unsigned int order, unsigned long pgoff,
+		     unsigned long pfn, enum mmapdemo_huge_result result,
+		     vm_fault_t ret),
+	    TP_ARGS(vmf, order, pgoff, pfn, result, ret),
 	    TP_STRUCT__entry(__field(unsigned long, address)
 			     __field(unsigned long, pgoff)
 			     __field(unsigned long, pfn)
 			     __field(unsigned int, result)
 			     __field(unsigned int, ret)
+			     __field(bool, pud)
 			     __field(bool, vma_lock)),
-	    TP_fast_assign(__entry->address = vmf->address & PMD_MASK;
+	    TP_fast_assign(__entry->address = ALIGN_DOWN(vmf->address, PAGE_SIZE << order);
 			   __entry->pgoff = pgoff;
 			   __entry->pfn = pfn;
+			   __entry->pud = order == MMAPDEMO_PUD_ORDER;
 			   __entry->result = result;
 			   __entry->ret = (__force unsigned int)ret;
 			   __entry->vma_lock = mmapdemo_vma_locked(vmf);),
-	    TP_printk("address=%#lx pgoff=%lu pfn=%#lx result=%s ret=%s lock=%s",
+	    TP_printk("level=%s address=%#lx pgoff=%lu pfn=%#lx result=%s ret=%s lock=%s",
+		      __entry->pud ? "1G" : "2M",
 		      __entry->address, __entry->pgoff, __entry->pfn,
 		      __print_symbolic(__entry->result, MMAPDEMO_HUGE_RESULTS),
 		      __entry->ret ? __print_flags(__entry->ret, "|",

@@ -106,9 +106,11 @@ static unsigned long mmapdemo_writeback(struct mmapdemo_dev *md, pgoff_t pgoff,
 		}
 		unlock_page(page);
 	}
-	if (zap_first <= zap_last)
+	if (zap_first <= zap_last) {
+		mmapdemo_huge_whole_puds(buf, &zap_first, &zap_last);
 		unmap_mapping_pages(md->inode->i_mapping, zap_first,
 				    zap_last - zap_first + 1, false);
+	}
 	trace_mmapdemo_writeback(pgoff, nr, written,
 				 zap_first <= zap_last ? zap_last - zap_first + 1 : 0);
 	return written;

@@ -86,10 +86,19 @@ TEST_F(mmapdemo, every_tracepoint_fires)
 		  count_lines(trace, "mmapdemo_pfn_fault: "));
 	EXPECT_EQ(after.around_pages - before.around_pages,
 		  sum_field(trace, "mmapdemo_map_pages: ", " mapped="));
-	EXPECT_EQ(after.huge_faults - before.huge_faults,
+	/* Huge mode's handler: an event per call, at 1 GiB or 2 MiB. */
+	EXPECT_EQ(after.pud_faults - before.pud_faults +
+		  after.huge_faults - before.huge_faults,
 		  count_lines(trace, "result=mapped"));
-	EXPECT_EQ(after.huge_fallbacks - before.huge_fallbacks,
+	EXPECT_EQ(after.pud_fallbacks - before.pud_fallbacks +
+		  after.huge_fallbacks - before.huge_fallbacks,
 		  count_lines(trace, "result=fallback"));
+	EXPECT_EQ(after.pud_faults - before.pud_faults +
+		  after.pud_fallbacks - before.pud_fallbacks,
+		  count_lines(trace, "mmapdemo_huge_fault: level=1G "));
+	EXPECT_EQ(after.huge_faults - before.huge_faults +
+		  after.huge_fallbacks - before.huge_fallbacks,
+		  count_lines(trace, "mmapdemo_huge_fault: level=2M "));
 	EXPECT_EQ(variant->pfnmap ? 0 : expect_eager(variant, NPAGES),
 		  sum_field(trace, "mmapdemo_insert: ", " pages="));
 	EXPECT_EQ(1, count_lines(trace, "mmapdemo_vma_open: "));

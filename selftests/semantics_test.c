@@ -723,27 +723,48 @@ TEST(read_write_llseek_stay_inside_buffer)
 }
 
 /*
- * struct mmapdemo_stats only grows at its end, and the driver answers each
- * size it has had: a program built when it ended at bytes_written still
- * gets those fields.  A size it never had is another command.
+ * Read @ioc (an _IOR of a struct of @size bytes) at the older size @old as
+ * well: the first field the same, nothing written past @old.  A size the
+ * struct never had is another command.
  */
-TEST(stats_ioctl_answers_older_struct_sizes)
+static void check_older_size(struct __test_metadata *_metadata, int fd,
+			     unsigned int ioc, size_t old, size_t size)
 {
-	size_t old = offsetof(struct mmapdemo_stats, vma_lock_faults);
-	struct mmapdemo_stats st, now;
-	unsigned char *raw = (unsigned char *)&st;
-	int fd = OPEN_OR_SKIP(O_RDONLY);
+	unsigned char raw[512];
+	__u64 now, then;
 	size_t i;
 
-	memset(&st, 0xa5, sizeof(st));
-	ASSERT_EQ(0, ioctl(fd, _IOC(_IOC_READ, MMAPDEMO_IOC_MAGIC, 0x03, old), &st));
-	ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_STATS, &now));
-	EXPECT_EQ(now.opens, st.opens);
-	for (i = old; i < sizeof(st); i++)
+	ASSERT_LE(size + 8, sizeof(raw));
+	memset(raw, 0xa5, sizeof(raw));
+	ASSERT_EQ(0, ioctl(fd, ioc, raw));
+	memcpy(&now, raw, sizeof(now));
+	memset(raw, 0xa5, sizeof(raw));
+	ASSERT_EQ(0, ioctl(fd, _IOC(_IOC_READ, MMAPDEMO_IOC_MAGIC, _IOC_NR(ioc),
+				    old), raw));
+	memcpy(&then, raw, sizeof(then));
+	EXPECT_EQ(now, then);
+	for (i = old; i < size; i++)
 		EXPECT_EQ(0xa5, raw[i]) TH_LOG("byte %zu written", i);
-	EXPECT_EQ(-1, ioctl(fd, _IOC(_IOC_READ, MMAPDEMO_IOC_MAGIC, 0x03,
-				     sizeof(st) + 8), &st));
+	EXPECT_EQ(-1, ioctl(fd, _IOC(_IOC_READ, MMAPDEMO_IOC_MAGIC, _IOC_NR(ioc),
+				     size + 8), raw));
 	EXPECT_EQ(ENOTTY, errno);
+}
+
+/*
+ * struct mmapdemo_info and struct mmapdemo_stats only grow at their end, and
+ * the driver answers each size they have had: a program built when info
+ * ended at huge_pages, or stats at bytes_written, still gets those fields.
+ */
+TEST(ioctls_answer_older_struct_sizes)
+{
+	int fd = OPEN_OR_SKIP(O_RDONLY);
+
+	check_older_size(_metadata, fd, MMAPDEMO_IOC_INFO,
+			 offsetofend(struct mmapdemo_info, huge_pages),
+			 sizeof(struct mmapdemo_info));
+	check_older_size(_metadata, fd, MMAPDEMO_IOC_STATS,
+			 offsetof(struct mmapdemo_stats, vma_lock_faults),
+			 sizeof(struct mmapdemo_stats));
 	close(fd);
 }
 

@@ -30,14 +30,14 @@
  *	first touch of each page enters the driver's fault handler, which writes
  *	the PTE with vmf_insert_pfn().  Otherwise as remap: VM_PFNMAP, and
  *	writable MAP_PRIVATE mappings are refused.
- * @MMAPDEMO_MODE_HUGE: lazy, as pfn, but a fault maps the whole 2 MiB around
- *	it with one PMD when those 2 MiB lie inside the mapping, start at a
- *	multiple of 2 MiB in the buffer and fall in one of its 2 MiB chunks;
- *	elsewhere it maps 4 KiB.  The driver places such mappings at addresses
- *	that agree with their offsets modulo 2 MiB.  A kernel that cannot map a
- *	PFN with a PMD (one without CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, such as
- *	6.1) maps 4 KiB pages only, and says so with a zero
- *	&struct mmapdemo_info.huge_pages.
+ * @MMAPDEMO_MODE_HUGE: lazy, as pfn, but a fault maps the whole 1 GiB or
+ *	2 MiB around it with one PUD or PMD when that block lies inside the
+ *	mapping, starts at a multiple of its size in the buffer and falls in
+ *	one of the buffer's chunks of that size; elsewhere it maps 4 KiB.  The
+ *	driver places such mappings at addresses that agree with their offsets
+ *	modulo 1 GiB or 2 MiB.  &struct mmapdemo_info.levels says which of
+ *	these the kernel can do: 6.1 (no CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) maps
+ *	4 KiB pages only, 6.12 all three.
  */
 enum mmapdemo_mode {
 	MMAPDEMO_MODE_REMAP	= 0,
@@ -63,6 +63,17 @@ enum mmapdemo_mode {
  *	less than 2 MiB, one with MADV_NOHUGEPAGE, and every mapping of a
  *	process that disabled THP with prctl(PR_SET_THP_DISABLE) get 4 KiB
  *	pages.
+ * @levels: the page-table levels at which this kernel lets huge mode map
+ *	the buffer, as MMAPDEMO_LEVEL_* bits.  MMAPDEMO_LEVEL_PTE always.
+ * @pmd_pages: pages at the start of the buffer in chunks of 2 MiB or more,
+ *	whether or not the kernel can map them with a PMD
+ * @pud_pages: pages at the start of the buffer in chunks of 1 GiB, which
+ *	the driver looks for at load only where the kernel can map them with a
+ *	PUD.  A mapping gets 1 GiB at a time where it covers a whole such
+ *	chunk at an address that agrees with its offset modulo 1 GiB.
+ *
+ * Fields are only ever appended, as in &struct mmapdemo_stats: the driver
+ * answers MMAPDEMO_IOC_INFO of every size the struct has had.
  */
 struct mmapdemo_info {
 	__u64 size;
@@ -72,7 +83,16 @@ struct mmapdemo_info {
 	__u32 max_order;
 	__u32 default_mode;
 	__u32 huge_pages;
+	__u32 levels;
+	__u32 reserved;		/* zero */
+	__u64 pmd_pages;
+	__u64 pud_pages;
 };
+
+/* Bits of &struct mmapdemo_info.levels: 4 KiB, 2 MiB and 1 GiB. */
+#define MMAPDEMO_LEVEL_PTE	0x1
+#define MMAPDEMO_LEVEL_PMD	0x2
+#define MMAPDEMO_LEVEL_PUD	0x4
 
 /**
  * struct mmapdemo_stats - device-wide counters, from MMAPDEMO_IOC_STATS
@@ -104,6 +124,12 @@ struct mmapdemo_info {
  * @synced_pages: dirty pages that fsync(), fdatasync() or msync(MS_SYNC)
  *	wrote back
  * @resets: MMAPDEMO_IOC_RESET calls that reset the buffer
+ * @pud_faults: 1 GiB mappings made by huge mode's fault handler, one PUD
+ *	each
+ * @pud_fallbacks: calls of huge mode's 1 GiB fault handler that left the
+ *	fault to 2 MiB or 4 KiB pages.  The kernel asks for 1 GiB only where
+ *	no page table hangs below the PUD yet, so about once per GiB of
+ *	address space.
  *
  * Fields are only ever appended.  The size is part of MMAPDEMO_IOC_STATS, and
  * the driver answers every size it has had, so a program built against an
@@ -124,6 +150,8 @@ struct mmapdemo_stats {
 	__u64 dirty_pages;
 	__u64 synced_pages;
 	__u64 resets;
+	__u64 pud_faults;
+	__u64 pud_fallbacks;
 };
 
 #define MMAPDEMO_IOC_MAGIC	0xB9
