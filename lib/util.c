@@ -57,9 +57,41 @@ const char *errno_name(int err)
 	return name ? name : "E?";
 }
 
+/*
+ * The read ioctl @cmd into @arg, a struct that only ever grows at its end:
+ * at its full size, else at @old_size, the size a driver older than this
+ * header answers (it has no command of the full size: ENOTTY).  What the
+ * driver did not fill in is zero.  0 or -errno.
+ */
+static int ioctl_grown(int fd, unsigned long cmd, void *arg, size_t old_size)
+{
+	memset(arg, 0, _IOC_SIZE(cmd));
+	if (!ioctl(fd, cmd, arg))
+		return 0;
+	if (errno != ENOTTY)
+		return -errno;
+	cmd = _IOC(_IOC_READ, _IOC_TYPE(cmd), _IOC_NR(cmd), old_size);
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
 int device_stats(int fd, struct mmapdemo_stats *st)
 {
-	return ioctl(fd, MMAPDEMO_IOC_STATS, st) ? -errno : 0;
+	return ioctl_grown(fd, MMAPDEMO_IOC_STATS, st,
+			   offsetofend(struct mmapdemo_stats, resets));
+}
+
+int device_read_info(int fd, struct mmapdemo_info *info)
+{
+	int ret = ioctl_grown(fd, MMAPDEMO_IOC_INFO, info,
+			      offsetofend(struct mmapdemo_info, huge_pages));
+
+	/* The driver sets MMAPDEMO_LEVEL_PTE always, if it knows of levels. */
+	if (!ret && !info->levels) {
+		info->levels = MMAPDEMO_LEVEL_PTE |
+			       (info->huge_pages ? MMAPDEMO_LEVEL_PMD : 0);
+		info->pmd_pages = info->huge_pages;
+	}
+	return ret;
 }
 
 /* The number in the file at @path, or -1. */
@@ -89,7 +121,10 @@ long lazy_pages(const struct mmapdemo_stats *before,
 {
 	return (after->faults - before->faults) +
 	       (after->around_pages - before->around_pages) +
-	       (after->huge_faults - before->huge_faults) * pmd_pages();
+	       (after->huge_faults - before->huge_faults) * pmd_pages() +
+	       /* A PUD maps as many PMDs' worth as a page table has entries. */
+	       (after->pud_faults - before->pud_faults) * pmd_pages() *
+	       (page_size() / sizeof(uint64_t));
 }
 
 long driver_lazy_pages(int fd)

@@ -41,6 +41,11 @@
 			(long)(__now.field - self->before.field); \
 	})
 
+#ifndef offsetofend
+#define offsetofend(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+#endif
+
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(arr) (sizeof(arr) / sizeof((arr)[0]))
 #endif
@@ -51,13 +56,22 @@ long minor_faults(void);
 uint64_t now_ns(void);
 /* "EFAULT" for EFAULT, "0" for 0. */
 const char *errno_name(int err);
+/*
+ * MMAPDEMO_IOC_STATS and MMAPDEMO_IOC_INFO, from this driver or the one
+ * before it, which has no counters of 1 GiB and no levels: then these read
+ * zero, and the levels and pmd_pages are what huge_pages implies (the 2 MiB
+ * chunks of a buffer huge mode cannot map 2 MiB at a time are unknown).
+ * 0 or -errno.
+ */
 int device_stats(int fd, struct mmapdemo_stats *st);
+int device_read_info(int fd, struct mmapdemo_info *info);
 
 /* Pages one PMD maps (hpage_pmd_size), 512 with 4 KiB pages on x86-64. */
 unsigned long pmd_pages(void);
 /*
  * Pages the driver mapped lazily between two readings of its counters: by
- * its fault handlers (4 KiB or a PMD's worth each) and by fault-around.
+ * its fault handlers (4 KiB, or a PMD's or PUD's worth each) and by
+ * fault-around.
  */
 long lazy_pages(const struct mmapdemo_stats *before,
 		const struct mmapdemo_stats *after);

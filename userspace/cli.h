@@ -116,6 +116,7 @@ const char *bench_peer_names(const char *sep);
 
 /* device.c: the device node and its ioctls; failures are fatal */
 int device_open(void);
+/* Of this driver or an older one: device_read_info(). */
 void device_info(int fd, struct mmapdemo_info *info);
 void device_get_stats(int fd, struct mmapdemo_stats *st);
 /* 0, or -EINVAL for a mode this driver does not have. */
@@ -132,6 +133,23 @@ int device_reset(int fd);
 int device_remove(int fd);
 /* The names of the modes in @mask, separated by @sep. */
 const char *mode_mask_names(uint32_t mask, const char *sep);
+
+/* The page-table levels huge mode maps at, smallest first. */
+struct map_level {
+	unsigned int bit;   /* MMAPDEMO_LEVEL_* */
+	const char *size;   /* what one entry maps: "2 MiB" */
+	const char *entry;  /* "PMD" */
+	const char *name;   /* in JSON: "pmd" */
+	const char *arg;    /* as --length takes it: "2M" */
+	unsigned int shift; /* log2 of the bytes one entry maps */
+};
+
+extern const struct map_level map_levels[];
+extern const size_t nr_map_levels;
+
+/* Pages of the buffer in chunks that @l can map whole: all at 4 KiB. */
+uint64_t level_pages(const struct mmapdemo_info *info,
+		     const struct map_level *l);
 /* What @err from the node or an ioctl means, for a message: "" or " (why)". */
 const char *device_err_hint(int err);
 /* "mmapdemo: /dev/mmapdemo: @ioctl: <strerror> (why)", and exit. */
@@ -162,6 +180,9 @@ void json_u64(struct json *j, const char *key, uint64_t val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_str(struct json *j, const char *key, const char *s);
 void json_null(struct json *j, const char *key);
+
+/* info.c: "levels", "pmd_pages" and "pud_pages" of a JSON object */
+void info_levels_json(struct json *j, const struct mmapdemo_info *info);
 
 /* counters.c: the driver's counters, from the STATS ioctl */
 struct counters {
@@ -201,6 +222,7 @@ struct demo_mode {
 	/* The driver's counters' growth: see struct mmapdemo_stats. */
 	uint64_t driver_faults, eager_pages, around_pages;
 	uint64_t huge_faults, huge_fallbacks, vma_lock_faults;
+	uint64_t pud_faults, pud_fallbacks;
 	char vmflags[16]; /* the flags of DEMO_VMFLAGS it has */
 	int gup_err;	  /* of process_vm_readv(): 0 or errno */
 	char **trace;	  /* the trace of a small mapping */
@@ -228,8 +250,8 @@ struct demo_write {
 
 struct demo {
 	uint64_t length, pages;
-	int fault_around;    /* the module parameter: 0, 1, or -1 unknown */
-	uint32_t huge_pages; /* of struct mmapdemo_info */
+	int fault_around; /* the module parameter: 0, 1, or -1 unknown */
+	struct mmapdemo_info info;
 	struct demo_mode modes[MAX_MODES];
 	unsigned int nr_modes;
 	uint64_t trace_pages;

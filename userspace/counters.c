@@ -32,6 +32,8 @@ static const struct counter {
 	COUNTER(around_pages, "around pages", false),
 	COUNTER(huge_faults, "2 MiB faults", false),
 	COUNTER(huge_fallbacks, "2 MiB fallbacks", false),
+	COUNTER(pud_faults, "1 GiB faults", false),
+	COUNTER(pud_fallbacks, "1 GiB fallbacks", false),
 	COUNTER(dirty_pages, "dirty pages", false),
 	COUNTER(synced_pages, "synced pages", false),
 	COUNTER(resets, "resets", false),

@@ -59,6 +59,8 @@ static void demo_measure(int fd, size_t len, struct demo_mode *r)
 	r->huge_faults = after.huge_faults - before.huge_faults;
 	r->huge_fallbacks = after.huge_fallbacks - before.huge_fallbacks;
 	r->vma_lock_faults = after.vma_lock_faults - before.vma_lock_faults;
+	r->pud_faults = after.pud_faults - before.pud_faults;
+	r->pud_fallbacks = after.pud_fallbacks - before.pud_fallbacks;
 	munmap(p, len);
 
 	/* MAP_POPULATE faults the pages in with GUP, which PFN maps refuse. */
@@ -150,7 +152,6 @@ static void demo_free(struct demo *d)
 int cmd_demo(const struct command *cmd, int argc, char **argv)
 {
 	size_t page = page_size();
-	struct mmapdemo_info info;
 	const char *length = NULL;
 	struct demo d = { 0 };
 	bool json = false;
@@ -174,16 +175,16 @@ int cmd_demo(const struct command *cmd, int argc, char **argv)
 	}
 
 	fd = device_open();
-	device_info(fd, &info);
+	device_info(fd, &d.info);
 	if (!length)
-		d.length = info.size < DEMO_LENGTH ? info.size : DEMO_LENGTH;
-	if (d.length > info.size)
+		d.length = d.info.size < DEMO_LENGTH ? d.info.size :
+						       DEMO_LENGTH;
+	if (d.length > d.info.size)
 		die_usage(cmd, "--length %s: the buffer of %s has only %s",
 			  length, device_path,
-			  format_size(size, sizeof(size), info.size));
+			  format_size(size, sizeof(size), d.info.size));
 	d.length = (d.length + page - 1) / page * page;
 	d.pages = d.length / page;
-	d.huge_pages = info.huge_pages;
 	d.fault_around = module_param_bool("fault_around");
 	if (d.fault_around < 0)
 		d.fault_around = -1;

@@ -5,7 +5,8 @@
  * pagemap counts of a PFN map or everything after a failed mmap().
  *
  *	{ "format": 1, "device": "/dev/mmapdemo", "length": 2097152,
- *	  "pages": 512, "fault_around": true, ...
+ *	  "pages": 512, "fault_around": true, "huge_pages": 512,
+ *	  "levels": [ "pte", "pmd", "pud" ], "pmd_pages": 512, ...
  *	  "modes": [ { "mode": "remap", "mmap_ns": 41250, ... }, ... ],
  *	  "trace": [ "mmapdemo_mmap: mode=remap ...", ... ],
  *	  "write": { "pages": 8, "writes": 4, "written_pages": 3, ...
@@ -53,6 +54,8 @@ static void json_mode(struct json *j, const struct demo_mode *r)
 	json_count(j, "around_pages", r->around_pages, ok);
 	json_count(j, "huge_faults", r->huge_faults, ok);
 	json_count(j, "huge_fallbacks", r->huge_fallbacks, ok);
+	json_count(j, "pud_faults", r->pud_faults, ok);
+	json_count(j, "pud_fallbacks", r->pud_fallbacks, ok);
 	json_count(j, "minor_faults", r->minor_faults, ok);
 	json_count(j, "populate_minor_faults", r->populate_faults,
 		   ok && r->populate_faults >= 0);
@@ -159,7 +162,8 @@ void demo_print_json(const struct demo *d)
 		json_null(&j, "fault_around");
 	else
 		json_bool(&j, "fault_around", d->fault_around);
-	json_u64(&j, "huge_pages", d->huge_pages);
+	json_u64(&j, "huge_pages", d->info.huge_pages);
+	info_levels_json(&j, &d->info);
 	json_open(&j, "modes", '[');
 	for (r = d->modes; r < d->modes + d->nr_modes; r++)
 		json_mode(&j, r);

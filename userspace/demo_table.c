@@ -79,6 +79,17 @@ static void cell_fallbacks(const struct demo_mode *r, char *buf, size_t size)
 	cell_u64(buf, size, r->huge_fallbacks);
 }
 
+static void cell_pud(const struct demo_mode *r, char *buf, size_t size)
+{
+	cell_u64(buf, size, r->pud_faults);
+}
+
+static void cell_pud_fallbacks(const struct demo_mode *r, char *buf,
+			       size_t size)
+{
+	cell_u64(buf, size, r->pud_fallbacks);
+}
+
 static void cell_minflt(const struct demo_mode *r, char *buf, size_t size)
 {
 	snprintf(buf, size, "%ld", r->minor_faults);
@@ -120,8 +131,10 @@ static const struct row {
 	{ "driver faults", NULL },
 	{ "  4 KiB", cell_faults },
 	{ "  2 MiB", cell_huge },
+	{ "  1 GiB", cell_pud },
 	{ "  under VMA lock", cell_vma_lock },
 	{ "  2 MiB fell back", cell_fallbacks },
+	{ "  1 GiB fell back", cell_pud_fallbacks },
 	{ "fault-around pages", cell_around },
 	{ "minor faults", cell_minflt },
 	{ "  if MAP_POPULATE", cell_populate },
@@ -325,31 +338,101 @@ static void explain_fault_around(const struct demo *d)
 	explain_locks(find_mode(d, MMAPDEMO_MODE_FAULT));
 }
 
-/* What huge mode managed, and why not more. */
+/* The entries of level @l that huge mode's faults made in @r. */
+static uint64_t huge_entries(const struct demo_mode *r,
+			     const struct map_level *l)
+{
+	switch (l->bit) {
+	case MMAPDEMO_LEVEL_PUD:
+		return r->pud_faults;
+	case MMAPDEMO_LEVEL_PMD:
+		return r->huge_faults;
+	default:
+		return r->driver_faults;
+	}
+}
+
+/* Why huge mode mapped no block of level @l (above 4 KiB): a sentence. */
+static void huge_why_not(const struct demo *d, const struct demo_mode *r,
+			 const struct map_level *l, char *buf, size_t size)
+{
+	uint64_t fallbacks = l->bit == MMAPDEMO_LEVEL_PUD ? r->pud_fallbacks :
+							    r->huge_fallbacks;
+
+	if (l->bit == MMAPDEMO_LEVEL_PUD &&
+	    !(d->info.levels & (MMAPDEMO_LEVEL_PMD | MMAPDEMO_LEVEL_PUD)))
+		snprintf(buf, size,
+			 "No 1 GiB either, for the same reason with a PUD "
+			 "(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP).");
+	else if (!(d->info.levels & l->bit))
+		snprintf(
+			buf, size,
+			"No %s: this kernel cannot map a page frame number "
+			"with a %s (that needs %s_special(), "
+			"CONFIG_ARCH_SUPPORTS_%s_PFNMAP, which came in 6.12)%s.",
+			l->size, l->entry, l->name, l->entry,
+			l->bit == MMAPDEMO_LEVEL_PMD ?
+				", so the driver has no ->huge_fault here" :
+				"");
+	else if (!level_pages(&d->info, l))
+		snprintf(buf, size, "No %s: the buffer has no %s chunk.",
+			 l->size, l->size);
+	else if (d->length < 1ULL << l->shift)
+		snprintf(buf, size,
+			 "No %s: the demo's mapping covers less than %s (try "
+			 "--length %s).",
+			 l->size, l->size, l->arg);
+	else if (fallbacks)
+		snprintf(buf, size,
+			 "No %s: the driver's %s handler fell back %llu "
+			 "time%s.",
+			 l->size, l->size, (unsigned long long)fallbacks,
+			 fallbacks == 1 ? "" : "s");
+	else
+		snprintf(buf, size,
+			 "No %s: the kernel never asked the driver for %s "
+			 "(transparent huge pages off for this process, or "
+			 "page tables below the %s there already).",
+			 l->size, l->size, l->entry);
+}
+
+/* What huge mode's faults mapped at each level, and why no larger blocks. */
 static void explain_huge(const struct demo *d)
 {
 	const struct demo_mode *r = find_mode(d, MMAPDEMO_MODE_HUGE);
+	const struct map_level *l, *top = map_levels;
+	char got[256] = "", item[64], text[1024];
+	size_t len;
+	uint64_t n;
 
 	if (!r)
 		return;
-	if (!d->huge_pages)
-		print_paragraph(
-			"huge mapped 4 KiB pages, as pfn does: this kernel "
-			"cannot map a page frame number with a PMD (that "
-			"needs pmd_special(), CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, "
-			"which came in 6.12), so the driver has no 2 MiB "
-			"fault handler here.");
-	else if (r->huge_faults)
-		print_paragraph(
-			"huge mapped each whole, 2 MiB-aligned 2 MiB of the "
-			"buffer with one PMD: one fault for 512 pages. Its "
-			"mmap() placed the mapping at an address that agrees "
-			"with the offset modulo 2 MiB.");
-	else
-		print_paragraph(
-			"huge mapped 4 KiB pages only: a PMD needs 2 MiB of "
-			"the mapping that start at a multiple of 2 MiB in "
-			"the buffer (try --length 2M).");
+	for (l = map_levels; l < map_levels + nr_map_levels; l++) {
+		n = huge_entries(r, l);
+		if (!n)
+			continue;
+		top = l;
+		snprintf(item, sizeof(item), "%llu %s%s of %s",
+			 (unsigned long long)n, l->entry, n == 1 ? "" : "s",
+			 l->size);
+		list_add(got, sizeof(got), ", ", item);
+	}
+	len = snprintf(text, sizeof(text), "huge's faults mapped %s.",
+		       got[0] ? got : "nothing");
+	if (top->bit != MMAPDEMO_LEVEL_PTE)
+		len += snprintf(text + len, sizeof(text) - len,
+				" Its mmap() placed the mapping at an address "
+				"that agrees with its offset modulo %s, so that "
+				"a %s maps a whole %s of the buffer.",
+				top->size, top->entry, top->size);
+	for (l = top + 1; l < map_levels + nr_map_levels; l++) {
+		if (len + 2 >= sizeof(text))
+			break;
+		text[len++] = ' ';
+		huge_why_not(d, r, l, text + len, sizeof(text) - len);
+		len += strlen(text + len);
+	}
+	print_paragraph(text);
 }
 
 static void print_explanation(const struct demo *d)

@@ -21,8 +21,30 @@ int device_open(void)
 
 void device_info(int fd, struct mmapdemo_info *info)
 {
-	if (ioctl(fd, MMAPDEMO_IOC_INFO, info))
-		die_ioctl(errno, "MMAPDEMO_IOC_INFO");
+	int ret = device_read_info(fd, info);
+
+	if (ret)
+		die_ioctl(-ret, "MMAPDEMO_IOC_INFO");
+}
+
+const struct map_level map_levels[] = {
+	{ MMAPDEMO_LEVEL_PTE, "4 KiB", "PTE", "pte", "4K", 12 },
+	{ MMAPDEMO_LEVEL_PMD, "2 MiB", "PMD", "pmd", "2M", 21 },
+	{ MMAPDEMO_LEVEL_PUD, "1 GiB", "PUD", "pud", "1G", 30 },
+};
+const size_t nr_map_levels = ARRAY_SIZE(map_levels);
+
+uint64_t level_pages(const struct mmapdemo_info *info,
+		     const struct map_level *l)
+{
+	switch (l->bit) {
+	case MMAPDEMO_LEVEL_PMD:
+		return info->pmd_pages;
+	case MMAPDEMO_LEVEL_PUD:
+		return info->pud_pages;
+	default:
+		return info->pages;
+	}
 }
 
 void device_get_stats(int fd, struct mmapdemo_stats *st)

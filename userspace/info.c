@@ -5,11 +5,55 @@
  *
  *	{ "format": 1, "device": "/dev/mmapdemo", "size": 67108864, ...
  *	  "modes": [ "remap", ... ], "fault_around": true, "huge_pages": 16384,
+ *	  "levels": [ "pte", "pmd", "pud" ], "pmd_pages": 16384, "pud_pages": 0,
  *	  "counters": { "opens": 3, "mmaps": { "remap": 1, ... }, ... } }
  */
 #include <unistd.h>
 
 #include "cli.h"
+
+void info_levels_json(struct json *j, const struct mmapdemo_info *info)
+{
+	const struct map_level *l;
+
+	json_open(j, "levels", '[');
+	for (l = map_levels; l < map_levels + nr_map_levels; l++)
+		if (info->levels & l->bit)
+			json_str(j, NULL, l->name);
+	json_close(j, ']');
+	json_u64(j, "pmd_pages", info->pmd_pages);
+	json_u64(j, "pud_pages", info->pud_pages);
+}
+
+/*
+ * Per level: whether this kernel lets huge mode map at it, and how much of
+ * the buffer is in chunks it can map whole.
+ */
+static void print_levels(const struct mmapdemo_info *info)
+{
+	const struct map_level *l;
+	char size[32], kernel[32];
+	uint64_t pages;
+
+	printf("huge mode:\n");
+	for (l = map_levels; l < map_levels + nr_map_levels; l++) {
+		snprintf(kernel, sizeof(kernel), "kernel can");
+		if (!(info->levels & l->bit))
+			snprintf(kernel, sizeof(kernel),
+				 "kernel cannot (no %s PFN maps)", l->entry);
+		pages = level_pages(info, l);
+		format_size(size, sizeof(size), pages * page_size());
+		if (l->bit == MMAPDEMO_LEVEL_PTE)
+			printf("  %-14s%s; the whole buffer, %s\n", l->size,
+			       kernel, size);
+		else if (pages)
+			printf("  %-14s%s; %s in %s chunks\n", l->size, kernel,
+			       size, l->size);
+		else
+			printf("  %-14s%s; no %s chunk\n", l->size, kernel,
+			       l->size);
+	}
+}
 
 static void print_json(const struct mmapdemo_info *info,
 		       const struct counters *c, int fault_around)
@@ -35,6 +79,7 @@ static void print_json(const struct mmapdemo_info *info,
 	else
 		json_bool(&j, "fault_around", fault_around);
 	json_u64(&j, "huge_pages", info->huge_pages);
+	info_levels_json(&j, info);
 	counters_json(&j, c);
 	json_end(&j);
 }
@@ -73,15 +118,7 @@ int cmd_info(const struct command *cmd, int argc, char **argv)
 	       fault_around < 0 ? "?" :
 	       fault_around	? "on" :
 				  "off");
-	if (info.huge_pages)
-		printf("%-16s%u pages (%s) mapped 2 MiB at a time\n",
-		       "huge mode", info.huge_pages,
-		       format_size(size, sizeof(size),
-				   (uint64_t)info.huge_pages * page_size()));
-	else
-		printf("%-16s4 KiB pages only: no PFN mapping by PMD on this kernel,\n"
-		       "%-16sor no 2 MiB chunk in the buffer\n",
-		       "huge mode", "");
+	print_levels(&info);
 	counters_print(&c);
 	return 0;
 }

@@ -81,13 +81,14 @@ static const char *present_text(const struct mapping *m, char *buf, size_t size)
 static void step_print(const struct mapping *m, const struct step *s,
 		       const char *what)
 {
-	char buf[64], more[64] = "", dirty[48] = "";
+	char buf[64], more[80] = "", dirty[48] = "";
 
-	if (s->st.around_pages || s->st.huge_faults)
+	if (s->st.around_pages || s->st.huge_faults || s->st.pud_faults)
 		snprintf(more, sizeof(more),
-			 " (+%llu pages around, %llu of 2 MiB)",
+			 " (+%llu pages around, %llu of 2 MiB, %llu of 1 GiB)",
 			 (unsigned long long)s->st.around_pages,
-			 (unsigned long long)s->st.huge_faults);
+			 (unsigned long long)s->st.huge_faults,
+			 (unsigned long long)s->st.pud_faults);
 	if (m->track)
 		snprintf(dirty, sizeof(dirty), ", %llu pages made dirty",
 			 (unsigned long long)s->st.dirty_pages);
