@@ -119,12 +119,13 @@ unsigned long pmd_pages(void)
 long lazy_pages(const struct mmapdemo_stats *before,
 		const struct mmapdemo_stats *after)
 {
+	/* A PUD maps as many PMDs' worth as a page table has entries. */
+	unsigned long pud = pmd_pages() * (page_size() / sizeof(uint64_t));
+
 	return (after->faults - before->faults) +
 	       (after->around_pages - before->around_pages) +
 	       (after->huge_faults - before->huge_faults) * pmd_pages() +
-	       /* A PUD maps as many PMDs' worth as a page table has entries. */
-	       (after->pud_faults - before->pud_faults) * pmd_pages() *
-	       (page_size() / sizeof(uint64_t));
+	       (after->pud_faults - before->pud_faults) * pud;
 }
 
 long driver_lazy_pages(int fd)
