@@ -4,12 +4,14 @@
  * driver and for the kernel's own memory (the peers).  For each size, each
  * mapping is made several times; one repetition is
  *
- *	mmap()		timed, at a 2 MiB-aligned address, read-write
+ *	mmap()		timed, read-write, at an address aligned to 2 MiB
+ *			(1 GiB from 1 GiB up, where huge mode maps PUDs)
  *	first read	of one byte in every page, timed
  *	munmap()	timed, with every page the read mapped
  *
  * and the minor faults from the mmap() to the end of the read (so those of
- * MAP_POPULATE too).  Then the write side, each on a fresh mapping of its own:
+ * MAP_POPULATE too), and for a mode the 1 GiB mappings the driver made.
+ * Then the write side, each on a fresh mapping of its own:
  *
  *	first write	of one byte in every page, timed, and its minor faults:
  *			with write tracking off, then (modes only) on
@@ -24,10 +26,13 @@
  *
  * The repetitions interleave the mappings, so that a slow moment of the
  * machine does not fall on one of them only; the results are the medians,
- * per 4 KiB page whatever the pages behind it, as a table or CSV.
+ * per 4 KiB page whatever the pages behind it, as a table or CSV.  A row
+ * that cannot be measured at a size says why: a mode's size larger than the
+ * buffer, a peer's memory or 1 GiB pages that the system does not have.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +44,22 @@
 #include "util.h"
 
 #define HUGE_SIZE	   (2UL << 20) /* what a PMD maps on x86-64 */
+#define GIGANTIC_SIZE	   (1UL << 30) /* a PUD, and hugetlb's largest page */
 #define DEFAULT_MAX	   (256ULL << 20)
 #define REPS		   5
 #define THP_ENABLED	   "/sys/kernel/mm/transparent_hugepage/enabled"
 #define FAULT_AROUND_BYTES "/sys/kernel/debug/fault_around_bytes"
+#define HUGETLB_1G_DIR	   "/sys/kernel/mm/hugepages/hugepages-1048576kB/"
+/* Memory a peer leaves free beyond its own: page tables, the tool. */
+#define MEMORY_MARGIN	   (64ULL << 20)
+
+/* Newer than the C library of some distributions: <linux/memfd.h>. */
+#ifndef MFD_HUGE_1GB
+#define MFD_HUGE_1GB (30U << 26)
+#endif
+
+/* What a peer maps: anonymous memory, or a memfd of shmem or of hugetlb. */
+enum backing { ANON, SHMEM, HUGETLB_1G, NR_BACKINGS };
 
 /*
  * The kernel's own memory, each the peer of the row of modes it is naturally
@@ -52,20 +69,23 @@
  * (like huge mode; a first read maps the huge zero page); memfd, shmem pages
  * that exist already, shared, mapped lazily with fault-around (like fault
  * mode with it) or with MAP_POPULATE (like the eager modes, insert the one
- * with struct pages).  @advice goes to madvise() with the mmap(), timed with
- * it; its failure is ignored (a kernel without THP has 4 KiB pages anyway).
+ * with struct pages); hugetlb-1g, hugetlb's 1 GiB pages that exist already,
+ * shared, a PUD per fault (like huge mode where it maps 1 GiB).  @advice
+ * goes to madvise() with the mmap(), timed with it; its failure is ignored
+ * (a kernel without THP has 4 KiB pages anyway).
  */
 static const struct peer {
 	const char *name;
 	const char *like;
 	int flags;
 	int advice;
-	bool memfd;
+	enum backing backing;
 } peers[] = {
-	{ "anon", "pfn", MAP_PRIVATE | MAP_ANONYMOUS, MADV_NOHUGEPAGE, false },
-	{ "thp", "huge", MAP_PRIVATE | MAP_ANONYMOUS, MADV_HUGEPAGE, false },
-	{ "memfd", "fault_around", MAP_SHARED, 0, true },
-	{ "memfd-pop", "insert", MAP_SHARED | MAP_POPULATE, 0, true },
+	{ "anon", "pfn", MAP_PRIVATE | MAP_ANONYMOUS, MADV_NOHUGEPAGE, ANON },
+	{ "thp", "huge", MAP_PRIVATE | MAP_ANONYMOUS, MADV_HUGEPAGE, ANON },
+	{ "memfd", "fault_around", MAP_SHARED, 0, SHMEM },
+	{ "memfd-pop", "insert", MAP_SHARED | MAP_POPULATE, 0, SHMEM },
+	{ "hugetlb-1g", "huge", MAP_SHARED, 0, HUGETLB_1G },
 };
 
 /* A row of the modes' table the driver has, or a peer. */
@@ -119,10 +139,10 @@ struct bench {
 	unsigned int nr;
 	struct result *results; /* [nr_sizes][nr] */
 	char around[8];		/* the fault_around parameter, or "" */
-	int memfd;		/* shared by the memfd peers */
-	size_t memfd_len;	/* bytes written into it */
-	int reset_err;		/* of the first reset that failed, or 0 */
-	uint64_t buffer;	/* the device's buffer, in bytes */
+	int memfd[NR_BACKINGS]; /* shared by the peers of a backing, or -1 */
+	size_t memfd_len[NR_BACKINGS]; /* bytes of pages in it */
+	int reset_err;	 /* of the first reset that failed, or 0 */
+	uint64_t buffer; /* the device's buffer, in bytes */
 };
 
 static int add_size(struct bench *b, uint64_t size)
@@ -361,41 +381,122 @@ static const char *thp_setting(char *buf, size_t size)
 	return start + 1;
 }
 
-/* The memfd has @len bytes written, so that its pages exist; 0 or -errno. */
-static int memfd_fill(struct bench *b, size_t len)
+/*
+ * The memfd of backing @k holds @len bytes of pages that exist, so that a
+ * mapping of it only maps them: shmem written (zeros), hugetlb's 1 GiB pages
+ * taken from the pool by fallocate() (hugetlbfs has no write()).  0 or -errno.
+ */
+static int memfd_fill(struct bench *b, enum backing k, size_t len)
 {
 	static const char zeros[64 << 10];
+	unsigned int flags = k == HUGETLB_1G ? MFD_HUGETLB | MFD_HUGE_1GB : 0;
 	size_t chunk;
 	ssize_t n;
 
-	if (b->memfd < 0)
-		b->memfd = memfd_create("mmapdemo-bench", MFD_CLOEXEC);
-	if (b->memfd < 0)
+	if (b->memfd[k] < 0)
+		b->memfd[k] =
+			memfd_create("mmapdemo-bench", MFD_CLOEXEC | flags);
+	if (b->memfd[k] < 0)
 		return -errno;
-	for (; b->memfd_len < len; b->memfd_len += n) {
-		chunk = len - b->memfd_len;
+	if (k == HUGETLB_1G && b->memfd_len[k] < len) {
+		if (fallocate(b->memfd[k], 0, 0, len))
+			return -errno;
+		b->memfd_len[k] = len;
+	}
+	for (; b->memfd_len[k] < len; b->memfd_len[k] += n) {
+		chunk = len - b->memfd_len[k];
 		if (chunk > sizeof(zeros))
 			chunk = sizeof(zeros);
-		n = pwrite(b->memfd, zeros, chunk, b->memfd_len);
+		n = pwrite(b->memfd[k], zeros, chunk, b->memfd_len[k]);
 		if (n <= 0)
 			return n ? -errno : -EIO;
 	}
 	return 0;
 }
 
+/* The number in the file @path, or -1. */
+static long long read_number(const char *path)
+{
+	char buf[32];
+
+	return read_small_file(path, buf, sizeof(buf)) ? -1 : atoll(buf);
+}
+
+/*
+ * Whether the memory a peer keeps at @len bytes, @need bytes more than it
+ * has, is there; if not, why in @note.  A peer of anonymous memory keeps
+ * it while it writes; a memfd from then on, so they come first (keeps()).
+ */
+static bool memory_there(uint64_t need, char *note, size_t size)
+{
+	long avail = proc_field_sum("/proc/meminfo", "MemAvailable");
+	uint64_t have = avail < 0 ? UINT64_MAX : (uint64_t)avail << 10;
+
+	if (have >= need + MEMORY_MARGIN)
+		return true;
+	snprintf(note, size, "needs %llu MiB of memory, %llu MiB available",
+		 (unsigned long long)(need >> 20),
+		 (unsigned long long)(have >> 20));
+	return false;
+}
+
+/*
+ * Whether hugetlb's pool has the 1 GiB pages for @len bytes, counting those
+ * the memfd holds already; if not, why in @note.
+ */
+static bool gigantic_there(const struct bench *b, size_t len, char *note,
+			   size_t size)
+{
+	long long nr = read_number(HUGETLB_1G_DIR "nr_hugepages");
+	long long free = read_number(HUGETLB_1G_DIR "free_hugepages");
+	unsigned long long want = len / GIGANTIC_SIZE;
+
+	if (len % GIGANTIC_SIZE) {
+		snprintf(note, size, "not a multiple of 1 GiB");
+		return false;
+	}
+	if (nr < 0 || free < 0) {
+		snprintf(note, size, "no 1 GiB hugetlb pages in this kernel");
+		return false;
+	}
+	/* The pool's pages the memfd holds are its own. */
+	free += b->memfd_len[HUGETLB_1G] / GIGANTIC_SIZE;
+	if ((unsigned long long)free >= want)
+		return true;
+	snprintf(note, size,
+		 "needs %llu hugetlb page%s of 1 GiB, %lld free "
+		 "(boot with hugepagesz=1G hugepages=%llu)",
+		 want, want == 1 ? "" : "s", free, want + nr - free);
+	return false;
+}
+
+/* Whether @s keeps memory from one size to the next: a memfd peer. */
+static bool keeps(const struct subject *s)
+{
+	return s->peer && s->peer->backing != ANON;
+}
+
 /* Whether @s can be measured at @len bytes; if not, why in @note. */
 static bool available(struct bench *b, const struct subject *s, size_t len,
 		      char *note, size_t size)
 {
-	char thp[64];
+	enum backing k = s->peer ? s->peer->backing : ANON;
+	char thp[64], buf[32];
 	const char *setting;
 	int ret;
 
+	if (s->row && len > b->buffer) {
+		snprintf(note, size, "larger than the buffer (%s)",
+			 format_size(buf, sizeof(buf), b->buffer));
+		return false;
+	}
 	if (s->set_around && !b->around[0]) {
 		snprintf(note, size, "no fault_around parameter");
 		return false;
 	}
-	if (s->peer && s->peer->advice == MADV_HUGEPAGE) {
+	if (s->row)
+		return true;
+	if (s->peer->advice == MADV_HUGEPAGE) {
 		setting = thp_setting(thp, sizeof(thp));
 		if (!strcmp(setting, "none") || !strcmp(setting, "never")) {
 			snprintf(note, size, "THP %s", setting);
@@ -406,7 +507,14 @@ static bool available(struct bench *b, const struct subject *s, size_t len,
 			return false;
 		}
 	}
-	ret = s->peer && s->peer->memfd ? memfd_fill(b, len) : 0;
+	if (k == HUGETLB_1G) {
+		if (!gigantic_there(b, len, note, size))
+			return false;
+	} else if (len > b->memfd_len[k] &&
+		   !memory_there(len - b->memfd_len[k], note, size)) {
+		return false;
+	}
+	ret = k != ANON ? memfd_fill(b, k, len) : 0;
 	if (ret)
 		snprintf(note, size, "memfd: %s", strerror(-ret));
 	return !ret;
@@ -435,7 +543,7 @@ static unsigned int measures(const struct subject *s)
 	if (s->row)
 		return m | BIT(TRACK) | BIT(TRACK_FAULTS) | BIT(MSYNC) |
 		       BIT(RESET) | BIT(RESET_IDLE);
-	return s->peer->memfd ? m | BIT(MSYNC) : m;
+	return s->peer->backing == SHMEM ? m | BIT(MSYNC) : m;
 }
 
 /* Where the next mmap() of a subject goes, and how. */
@@ -445,9 +553,11 @@ struct map_args {
 };
 
 /*
- * Ready an mmap() of @s at @len bytes into @a, through @fd: at a 2 MiB-aligned
- * address where there is room, and with the fault_around parameter of its
- * row.  False, with the reason in @note, if that fails.
+ * Ready an mmap() of @s at @len bytes into @a, through @fd: at an address
+ * aligned to 2 MiB, or to 1 GiB from 1 GiB up (where a PUD can map it, and
+ * hugetlb's 1 GiB pages must be), where there is room; and with the
+ * fault_around parameter of its row.  False, with the reason in @note, if
+ * that fails.
  */
 static bool map_prepare(const struct subject *s, int fd, size_t len,
 			struct map_args *a, char *note, size_t size)
@@ -456,7 +566,8 @@ static bool map_prepare(const struct subject *s, int fd, size_t len,
 
 	a->fd = fd;
 	a->flags = s->peer ? s->peer->flags : MAP_SHARED;
-	a->addr = reserve_aligned(len, HUGE_SIZE);
+	a->addr = reserve_aligned(len, len >= GIGANTIC_SIZE ? GIGANTIC_SIZE :
+							      HUGE_SIZE);
 	if (a->addr != MAP_FAILED) {
 		munmap(a->addr, len);
 		a->flags |= MAP_FIXED_NOREPLACE;
@@ -490,9 +601,24 @@ static void *map(const struct subject *s, const struct map_args *a, size_t len)
 static int subject_fd(const struct bench *b, const struct subject *s,
 		      bool track)
 {
-	if (s->peer)
-		return s->peer->memfd ? b->memfd : -1;
-	return track ? s->track_fd : s->fd;
+	if (!s->peer)
+		return track ? s->track_fd : s->fd;
+	return s->peer->backing == ANON ? -1 : b->memfd[s->peer->backing];
+}
+
+/*
+ * The 1 GiB mappings the driver made between its counters @before and
+ * @after, from a read: a note, as they are few and each is news.
+ */
+static void note_pud_faults(const struct mmapdemo_stats *before,
+			    const struct mmapdemo_stats *after, char *note,
+			    size_t size)
+{
+	unsigned long long n = after->pud_faults - before->pud_faults;
+
+	if (n)
+		add_note(note, size, "read: %llu PUD fault%s", n,
+			 n == 1 ? "" : "s");
 }
 
 /*
@@ -502,13 +628,16 @@ static int subject_fd(const struct bench *b, const struct subject *s,
 static bool sample_read(struct bench *b, const struct subject *s, size_t len,
 			double *v, char *note, size_t size)
 {
+	struct mmapdemo_stats st[2];
 	struct map_args a;
+	bool counted;
 	uint64_t t[4];
 	long faults;
 	void *p;
 
 	if (!map_prepare(s, subject_fd(b, s, false), len, &a, note, size))
 		return false;
+	counted = s->row && !device_stats(s->fd, &st[0]);
 	faults = minor_faults();
 	t[0] = now_ns();
 	p = map(s, &a, len);
@@ -522,6 +651,8 @@ static bool sample_read(struct bench *b, const struct subject *s, size_t len,
 	v[FAULTS] = minor_faults() - faults;
 	munmap(p, len);
 	t[3] = now_ns();
+	if (counted && !device_stats(s->fd, &st[1]))
+		note_pud_faults(&st[0], &st[1], note, size);
 	v[MMAP] = t[1] - t[0];
 	v[READ] = t[2] - t[1];
 	v[MUNMAP] = t[3] - t[2];
@@ -566,7 +697,7 @@ static unsigned int sample_write(struct bench *b, const struct subject *s,
 				 size_t size)
 {
 	unsigned int ns = track ? TRACK : WRITE; /* ns + 1: its faults */
-	bool sync = track || (s->peer && s->peer->memfd);
+	bool sync = track || (s->peer && s->peer->backing == SHMEM);
 	unsigned int sync_bit = sync ? BIT(MSYNC) : 0;
 	struct mmapdemo_stats st[3];
 	struct map_args a;
@@ -706,18 +837,26 @@ static void measure_size(struct bench *b, size_t len, struct result *r)
 {
 	double *v, *row, col[MAX_REPS], idle, pages = len / page_size();
 	size_t stride = (size_t)b->reps * NR_MEASURES; /* of a subject in v */
-	unsigned int i, rep, m;
+	unsigned int i, rep, m, pass;
+	bool modes = false;
 
 	v = calloc(b->nr * stride, sizeof(*v));
 	if (!v)
 		die("out of memory");
-	for (i = 0; i < b->nr; i++) {
-		r[i].ok = available(b, &b->subjects[i], len, r[i].note,
-				    sizeof(r[i].note));
-		r[i].have = measures(&b->subjects[i]);
+	/* The memfds first: what they keep is not there for the others. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < b->nr; i++) {
+			if (keeps(&b->subjects[i]) != !pass)
+				continue;
+			r[i].ok = available(b, &b->subjects[i], len, r[i].note,
+					    sizeof(r[i].note));
+			r[i].have = measures(&b->subjects[i]);
+			modes |= r[i].ok && b->subjects[i].row;
+		}
 	}
 	for (rep = 0; rep < b->reps; rep++) {
-		idle = reset_idle(b);
+		/* Not for nothing: a reset zeroes the whole buffer. */
+		idle = modes ? reset_idle(b) : -1;
 		for (i = 0; i < b->nr; i++) {
 			row = v + i * stride + rep * NR_MEASURES;
 			r[i].ok = r[i].ok && sample(b, &b->subjects[i], len,
@@ -764,26 +903,21 @@ static void warm_up(struct bench *b)
 	}
 }
 
-/* The sizes asked for, in pages, or powers of 4 up to the buffer. */
-static void check_sizes(const struct command *cmd, struct bench *b,
-			uint64_t buffer)
+/*
+ * The sizes asked for, in pages, or powers of 4 up to the buffer.  The modes
+ * are n/a at a size larger than the buffer, and say so; the peers are not.
+ */
+static void check_sizes(struct bench *b, uint64_t buffer)
 {
 	uint64_t page = page_size(), size;
 	unsigned int i;
-	char buf[32];
 
 	if (!b->nr_sizes)
 		for (size = page; size <= buffer && size <= DEFAULT_MAX;
 		     size *= 4)
 			add_size(b, size);
-	for (i = 0; i < b->nr_sizes; i++) {
+	for (i = 0; i < b->nr_sizes; i++)
 		b->sizes[i] = (b->sizes[i] + page - 1) / page * page;
-		if (b->sizes[i] > buffer)
-			die_usage(cmd,
-				  "--sizes: %llu bytes: the buffer of %s has %s",
-				  (unsigned long long)b->sizes[i], device_path,
-				  format_size(buf, sizeof(buf), buffer));
-	}
 }
 
 static void measure(const struct command *cmd, struct bench *b)
@@ -797,7 +931,7 @@ static void measure(const struct command *cmd, struct bench *b)
 	dev = device_open();
 	device_info(dev, &info);
 	b->buffer = info.size;
-	check_sizes(cmd, b, info.size);
+	check_sizes(b, info.size);
 	add_subjects(b, dev);
 	close(dev);
 	check_modes(cmd, b);
@@ -821,8 +955,9 @@ static void measure(const struct command *cmd, struct bench *b)
 		write_param("fault_around", b->around);
 	for (i = 0; i < b->nr; i++)
 		close_subject(&b->subjects[i]);
-	if (b->memfd >= 0)
-		close(b->memfd);
+	for (i = 0; i < NR_BACKINGS; i++)
+		if (b->memfd[i] >= 0)
+			close(b->memfd[i]);
 }
 
 /* A field of CSV, quoted (RFC 4180) if it has to be. */
@@ -892,7 +1027,8 @@ static void print_csv(FILE *f, const struct bench *b)
 				}
 				fputc(',', f);
 				if (r->have & BIT(m))
-					fprintf(f, "%.*f", is_faults(m) ? 6 : 2,
+					fprintf(f,
+						is_faults(m) ? "%.6g" : "%.2f",
 						r->v[m]);
 			}
 			peer = b->subjects[j].peer;
@@ -912,13 +1048,18 @@ static void print_num(FILE *f, double v)
 		v);
 }
 
-/* Faults per page, @width characters. */
+/*
+ * Faults per page, @width characters: one fault per GiB is 3.8e-06, which
+ * four decimals would show as none.
+ */
 static void print_faults(FILE *f, int width, double v)
 {
-	if (v)
-		fprintf(f, " %*.4f", width, v);
-	else
+	if (!v)
 		fprintf(f, " %*s", width, "0");
+	else if (v < 0.0001)
+		fprintf(f, " %*.1e", width, v);
+	else
+		fprintf(f, " %*.4f", width, v);
 }
 
 /* mmap(), the first read, munmap(): a block per size. */
@@ -1016,9 +1157,12 @@ static void print_table(FILE *f, const struct bench *b)
 
 int cmd_bench(const struct command *cmd, int argc, char **argv)
 {
-	struct bench b = { .reps = REPS, .memfd = -1 };
+	struct bench b = { .reps = REPS };
 	FILE *f = stdout;
+	unsigned int i;
 
+	for (i = 0; i < NR_BACKINGS; i++)
+		b.memfd[i] = -1;
 	parse_args(cmd, argc, argv, &b);
 	if (b.csv && strcmp(b.csv, "-")) {
 		f = fopen(b.csv, "we");

@@ -150,8 +150,9 @@ const struct command commands[] = {
 		.summary = "time mappings of every mode against the kernel's own",
 		.about = "For each size, map the buffer once per row of the table of modes the driver\n"
 			 "has (fault with fault-around off, fault_around with it on), and the kernel's\n"
-			 "own memory (anon, thp, memfd; memfd-pop with MAP_POPULATE) alike; time\n"
-			 "mmap(), a read of every page and munmap(), and count the minor faults.\n"
+			 "own memory (anon, thp, memfd, hugetlb-1g; memfd-pop with MAP_POPULATE)\n"
+			 "alike; time mmap(), a read of every page and munmap(), and count the\n"
+			 "minor faults.\n"
 			 "Then the write side: the first write to every page with write tracking\n"
 			 "off and on, msync(MS_SYNC) of the dirty pages, and a reset of the device\n"
 			 "(which takes down every mapping of it and zeroes it; CAP_SYS_ADMIN).\n"

@@ -245,7 +245,8 @@ enum {
 };
 
 /* The peers every run has, in the order of the CSV. */
-static const char *const bench_peers[] = { "anon", "thp", "memfd", "memfd-pop" };
+static const char *const bench_peers[] = { "anon", "thp", "memfd", "memfd-pop",
+					   "hugetlb-1g" };
 
 /* Cut @line (modified) at commas into exactly BENCH_FIELDS fields. */
 static bool split_row(char *line, char **fields)
@@ -328,8 +329,12 @@ static const char *bad_row(char **f)
 		return "status";
 	if (!na && strcmp(f[REPS], "1"))
 		return "not 1 repetition";
-	/* Only THP may be missing (PREEMPT_RT), or refuse a 4 KiB size. */
-	if (na && !strcmp(f[KIND], "peer") && strcmp(f[NAME], "thp"))
+	/*
+	 * Only THP may be missing (PREEMPT_RT), or refuse a 4 KiB size, and
+	 * hugetlb's 1 GiB pages every size the test asks for.
+	 */
+	if (na && !strcmp(f[KIND], "peer") && strcmp(f[NAME], "thp") &&
+	    strcmp(f[NAME], "hugetlb-1g"))
 		return "a peer of 4 KiB pages is n/a";
 	if (na && !*f[NOTE])
 		return "n/a without a note";
