@@ -83,8 +83,9 @@ static bool mmapdemo_range_takeable(struct zone *zone, unsigned long pfn,
  * physical memory, migrating away what is in use there and failing where
  * something cannot move.  mm's alloc_contig_pages(), which picks the range,
  * is not exported, so the candidates are tried here, each aligned block of
- * each zone in turn, the highest zones first (as GFP_KERNEL's zonelist does,
- * which spares the DMA zones).
+ * each zone in turn, from ZONE_NORMAL down, as GFP_KERNEL's zonelist goes:
+ * the DMA zones come last, and ZONE_MOVABLE, which must stay free to
+ * offline, never.
  */
 static struct page *mmapdemo_alloc_contig(unsigned int order)
 {
@@ -95,7 +96,7 @@ static struct page *mmapdemo_alloc_contig(unsigned int order)
 	int nid, z;
 
 	for_each_online_node(nid) {
-		for (z = MAX_NR_ZONES - 1; z >= 0; z--) {
+		for (z = ZONE_NORMAL; z >= 0; z--) {
 			zone = &NODE_DATA(nid)->node_zones[z];
 			if (!populated_zone(zone))
 				continue;

@@ -183,8 +183,9 @@ static loff_t mmapdemo_llseek(struct file *file, loff_t offset, int whence)
 
 /*
  * The size of @cmd if it is @ioc (an _IOR) at any size its struct has had:
- * from @first bytes up to @last, a whole number of u64; else 0.  Such
- * structs only ever grow at the end.
+ * from @first bytes up to @last, a whole number of u64 (sizes in between
+ * that it never had get a prefix too); else 0.  Such structs only ever grow
+ * at the end.
  */
 static size_t mmapdemo_ioc_size(unsigned int cmd, unsigned int ioc,
 				size_t first, size_t last)

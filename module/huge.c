@@ -47,8 +47,14 @@ mmapdemo_huge_where(struct mmapdemo_dev *md, struct vm_fault *vmf,
 	*pgoff = vmf->pgoff - ((vmf->address - haddr) >> PAGE_SHIFT);
 	if (!IS_ALIGNED(*pgoff, nr))
 		return MMAPDEMO_HUGE_MISALIGNED;
+	/*
+	 * A PUD only where the buffer has its 1 GiB chunks, even if smaller
+	 * chunks happen to make 1 GiB in a row: mmapdemo_huge_unmap_puds()
+	 * and mmapdemo_huge_whole_puds() look for PUDs there only.
+	 */
 	if (mmapdemo_buf_run(&md->buf, *pgoff, nr, pfn) < nr ||
-	    !IS_ALIGNED(*pfn, nr))
+	    !IS_ALIGNED(*pfn, nr) ||
+	    (order == MMAPDEMO_PUD_ORDER && *pgoff + nr > md->buf.pud_pages))
 		return MMAPDEMO_HUGE_FRAGMENTED;
 	return MMAPDEMO_HUGE_MAPPED;
 }
@@ -128,8 +134,10 @@ static vm_fault_t mmapdemo_huge_fault(struct vm_fault *vmf, unsigned int order)
  *    modulo 1 GiB, it would read the buffer as PMDs too.
  * So huge mode takes such a PUD down itself first, as the core does for a
  * PMD, and the pages fault back at the next touch.  A cut calls ->may_split
- * first; a move calls nothing of the driver's but ->get_unmapped_area for
- * its new place.
+ * first; a move calls ->get_unmapped_area for its new place (and
+ * ->may_split if it moves part of a VMA).  Each write-locks the VMA before
+ * the zap, so that no fault under the per-VMA lock maps the PUD again
+ * before the core has done.
  */
 
 /* Before the core cuts @vma at @addr: the PUD across @addr, if any. */
@@ -139,18 +147,25 @@ static int mmapdemo_huge_may_split(struct vm_area_struct *vma,
 	unsigned long start = ALIGN_DOWN(addr, PUD_SIZE);
 
 	if (!IS_ALIGNED(addr, PUD_SIZE) && start >= vma->vm_start &&
-	    vma->vm_end - start >= PUD_SIZE)
+	    vma->vm_end - start >= PUD_SIZE) {
+		vma_start_write(vma);
 		zap_vma_ptes(vma, start, PUD_SIZE);
+	}
 	return 0;
 }
 
-/*
- * Before a mapping of @file's pages [@pgoff, @pgoff + @nr) is made or moved
- * in this process (under mmap_lock): take down every PUD of those pages that
- * huge mode mapped in this process, which mremap() would move.
+/**
+ * mmapdemo_huge_unmap_puds - take down a process's PUDs before mremap()
+ * @file: an open file of the device
+ * @pgoff: first page of the buffer about to be mapped or moved
+ * @nr: number of pages
+ *
+ * Called (under mmap_lock, for writing) wherever a mapping of @file is made
+ * or moved in this process: takes down every PUD of those pages that huge
+ * mode mapped in this process, which mremap() would move.
  */
-static void mmapdemo_huge_unmap_puds(struct file *file, pgoff_t pgoff,
-				     unsigned long nr)
+void mmapdemo_huge_unmap_puds(struct file *file, pgoff_t pgoff,
+			      unsigned long nr)
 {
 	VMA_ITERATOR(vmi, current->mm, 0);
 	struct mmapdemo_file *mf = file->private_data;
@@ -160,6 +175,7 @@ static void mmapdemo_huge_unmap_puds(struct file *file, pgoff_t pgoff,
 
 	if (pgoff >= mf->md->buf.pud_pages)
 		return;
+	mmap_assert_write_locked(current->mm);
 	for_each_vma(vmi, vma) {
 		if (!vma->vm_file || vma->vm_file->f_mapping != file->f_mapping ||
 		    vma->vm_ops->huge_fault != mmapdemo_huge_fault)
@@ -169,10 +185,17 @@ static void mmapdemo_huge_unmap_puds(struct file *file, pgoff_t pgoff,
 		     addr += PUD_SIZE) {
 			first = linear_page_index(vma, addr);
 			if (first < pgoff + nr &&
-			    pgoff < first + (1UL << MMAPDEMO_PUD_ORDER))
+			    pgoff < first + (1UL << MMAPDEMO_PUD_ORDER)) {
+				vma_start_write(vma);
 				zap_vma_ptes(vma, addr, PUD_SIZE);
+			}
 		}
 	}
+}
+#else
+void mmapdemo_huge_unmap_puds(struct file *file, pgoff_t pgoff,
+			      unsigned long nr)
+{
 }
 #endif /* MMAPDEMO_HAVE_PUD_PFNMAP */
 
@@ -243,7 +266,6 @@ unsigned long mmapdemo_huge_get_unmapped_area(struct file *file,
 #ifdef MMAPDEMO_HAVE_PUD_PFNMAP
 	unsigned long start;
 
-	mmapdemo_huge_unmap_puds(file, pgoff, len >> PAGE_SHIFT);
 	start = mmapdemo_align_area(file, addr, len, pgoff, flags, PUD_SIZE);
 	if (start)
 		return start;

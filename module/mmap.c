@@ -146,9 +146,10 @@ int mmapdemo_mmap(struct file *file, struct vm_area_struct *vma)
 }
 
 /*
- * Before mmap(), the core asks where the mapping should go.  The mode read
- * here may change before mmapdemo_mmap() reads it again; that only costs the
- * new mode its preferred placement.
+ * Before mmap(), the core asks where the mapping should go, and so does
+ * mremap() before it moves one, whatever mode the mapping was made in.  The
+ * mode read here may change before mmapdemo_mmap() reads it again; that
+ * only costs the new mode its preferred placement.
  */
 unsigned long mmapdemo_get_unmapped_area(struct file *file, unsigned long addr,
 					 unsigned long len, unsigned long pgoff,
@@ -157,6 +158,7 @@ unsigned long mmapdemo_get_unmapped_area(struct file *file, unsigned long addr,
 	struct mmapdemo_file *mf = file->private_data;
 	const struct mmapdemo_mode_desc *desc = &mmapdemo_modes[READ_ONCE(mf->mode)];
 
+	mmapdemo_huge_unmap_puds(file, pgoff, len >> PAGE_SHIFT);
 	if (desc->get_unmapped_area)
 		return desc->get_unmapped_area(file, addr, len, pgoff, flags);
 	return mmapdemo_default_unmapped_area(file, addr, len, pgoff, flags);

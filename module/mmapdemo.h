@@ -211,6 +211,8 @@ unsigned long mmapdemo_huge_get_unmapped_area(struct file *file,
 					      unsigned long len,
 					      unsigned long pgoff,
 					      unsigned long flags);
+void mmapdemo_huge_unmap_puds(struct file *file, pgoff_t pgoff,
+			      unsigned long nr);
 unsigned int mmapdemo_levels(void);
 void mmapdemo_huge_whole_puds(const struct mmapdemo_buf *buf, pgoff_t *first,
 			      pgoff_t *last);

@@ -23,6 +23,11 @@
  *              back, read-only.  A PMD is never writable in a tracked
  *              mapping: huge mode leaves write faults to 4 KiB pages.
  *
+ * In the buffer's 1 GiB chunks, every re-arm is a zap of whole GiB (huge.c:
+ * mmapdemo_huge_whole_puds()): the reverse map of 6.12 would take the first
+ * page under another mapping's PUD for a page table, and the core cuts a
+ * PUD only under its process's mmap_lock.
+ *
  * The buffer keeps two bits per page: dirty, and of those, written through a
  * PFN map (needs a zap).  A write and a sync may race: the handler sets the
  * bits before the PTE becomes writable, the sync clears them before it
@@ -97,7 +102,8 @@ static unsigned long mmapdemo_writeback(struct mmapdemo_dev *md, pgoff_t pgoff,
 		lock_page(page);
 		if (test_and_clear_bit(i, buf->dirty)) {
 			written++;
-			if (test_and_clear_bit(i, buf->dirty_pfn)) {
+			if (test_and_clear_bit(i, buf->dirty_pfn) ||
+			    i < buf->pud_pages) {
 				zap_first = min(zap_first, i);
 				zap_last = i;
 			} else {

@@ -36,8 +36,9 @@
  *	one of the buffer's chunks of that size; elsewhere it maps 4 KiB.  The
  *	driver places such mappings at addresses that agree with their offsets
  *	modulo 1 GiB or 2 MiB.  &struct mmapdemo_info.levels says which of
- *	these the kernel can do: 6.1 (no CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) maps
- *	4 KiB pages only, 6.12 all three.
+ *	these the kernel can do: 6.1 (no CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) and
+ *	PREEMPT_RT (no transparent huge pages) map 4 KiB pages only, 6.12 all
+ *	three.
  */
 enum mmapdemo_mode {
 	MMAPDEMO_MODE_REMAP	= 0,
@@ -57,7 +58,9 @@ enum mmapdemo_mode {
  * @default_mode: the &enum mmapdemo_mode a newly opened file starts in
  * @huge_pages: pages at the start of the buffer that huge mode can map 2 MiB
  *	at a time (its chunks of 2 MiB or more); 0 if this kernel cannot map
- *	a PFN with a PMD.  Zero from drivers that predate huge mode.  This is
+ *	a PFN with a PMD: @pmd_pages where @levels has MMAPDEMO_LEVEL_PMD, kept
+ *	for programs older than those.  Zero from drivers that predate huge
+ *	mode.  This is
  *	what the buffer and the kernel allow, not a promise for a mapping:
  *	one whose address and offset disagree modulo 2 MiB, one that covers
  *	less than 2 MiB, one with MADV_NOHUGEPAGE, and every mapping of a
@@ -69,8 +72,9 @@ enum mmapdemo_mode {
  *	whether or not the kernel can map them with a PMD
  * @pud_pages: pages at the start of the buffer in chunks of 1 GiB, which
  *	the driver looks for at load only where the kernel can map them with a
- *	PUD.  A mapping gets 1 GiB at a time where it covers a whole such
- *	chunk at an address that agrees with its offset modulo 1 GiB.
+ *	PUD, and finds only with CONFIG_CONTIG_ALLOC.  A mapping gets 1 GiB at
+ *	a time where it covers a whole such chunk at an address that agrees
+ *	with its offset modulo 1 GiB.
  *
  * Fields are only ever appended, as in &struct mmapdemo_stats: the driver
  * answers MMAPDEMO_IOC_INFO of every size the struct has had.
