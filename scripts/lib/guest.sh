@@ -13,8 +13,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/debian.sh"
 alloc_failure_regex='page allocation failure: |vmalloc error: '
 
 # Kernel messages that make a run fail (extended regular expression). Of
-# kmemleak, its reports, not its other messages ("initialized", ...).
-splat_regex=$alloc_failure_regex'|BUG:|WARNING:|Oops|Call Trace|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|soft lockup|hung task|blocked for more than|Bad page|general protection fault|Kernel panic|kmemleak: .*suspected memory leak|unreferenced object'
+# kmemleak, its reports, not its other messages ("initialized", ...). "bad
+# pud" and its kin: a page-table entry the core did not expect, which it
+# clears.
+splat_regex=$alloc_failure_regex'|: bad p(gd|4d|ud|md|te) |BUG:|WARNING:|Oops|Call Trace|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|soft lockup|hung task|blocked for more than|Bad page|general protection fault|Kernel panic|kmemleak: .*suspected memory leak|unreferenced object'
 
 # Taint bits a passing run may have: O (out-of-tree module) and E (unsigned).
 allowed_taint=$(((1 << 12) | (1 << 13)))
