@@ -9,11 +9,13 @@
  * without losing data, and the pages fault back; fork() copies it; GUP
  * refuses it and /proc/self/mem reads it.
  *
- * Each test loads the module with a buffer of 1 GiB and 2 MiB, which needs a
- * guest of 6 GiB for a free, aligned GiB to be there (qemu/run --memory 6G),
- * and puts the default back afterwards.  Where the kernel cannot map a PUD,
- * the process has no transparent huge pages, or the buffer got no 1 GiB
- * chunk, the tests are skipped, saying why.
+ * The tests need the module loaded with a buffer of 1 GiB and 2 MiB, which
+ * needs a guest of 6 GiB for a free, aligned GiB to be there (qemu/run
+ * --memory 6G).  They share one load: each takes seconds, and each finds
+ * fewer free GiB, as the kernel's own allocations spread into the pages the
+ * last buffer gave back.  The default is back after the last test.  Where
+ * the kernel cannot map a PUD, the process has no transparent huge pages,
+ * or the buffer got no 1 GiB chunk, the tests are skipped, saying why.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -24,7 +26,7 @@
 #include "mmapdemo_test.h"
 
 #define GIB		(1UL << 30)
-#define BUFFER_PARAMS	"size=1075838976"	/* 1 GiB + 2 MiB */
+#define BUFFER_SIZE	1075838976UL		/* 1 GiB + 2 MiB */
 #define SAMPLES		256
 /* A word that an x86-64 page table would take for a 2 MiB page: P RW U A D PSE NX. */
 #define HUGE_PMD	0x80000000000000e7ULL
@@ -55,28 +57,52 @@ static const char *no_puds(const struct mmapdemo_info *info)
 	return NULL;
 }
 
+/* Whether the module is loaded with the tests' buffer, and @gigantic. */
+static bool loaded_with(bool gigantic)
+{
+	char size[32], yes[8];
+
+	return !read_param("size", size, sizeof(size)) &&
+	       strtoul(size, NULL, 10) == BUFFER_SIZE &&
+	       !read_param("gigantic", yes, sizeof(yes)) &&
+	       (yes[0] == 'Y') == gigantic;
+}
+
+/* After the last test (in the harness's process): the default module. */
+static void __attribute__((destructor)) restore_default_module(void)
+{
+	if (module_path() && (loaded_with(true) || loaded_with(false))) {
+		module_unload();
+		module_load("");
+	}
+}
+
 /*
- * Load the module with @params, open it in huge mode and read its info;
- * NULL, or why not (the default module is back then).
+ * Have the module loaded with the tests' buffer and @gigantic, open it in
+ * huge mode and read its info; NULL, or why not.
  */
-static const char *load(FIXTURE_DATA(pud) *self, const char *params)
+static const char *load(FIXTURE_DATA(pud) *self, bool gigantic)
 {
 	static char why[192];
 	__u32 mode = MMAPDEMO_MODE_HUGE;
+	char params[64];
 	int ret;
 
 	if (self->fd >= 0)
 		close(self->fd);
 	self->fd = -1;
-	if (module_unload())
-		return "cannot unload the module: is /dev/mmapdemo in use?";
-	ret = module_load(params);
-	if (ret) {
-		module_load("");
-		snprintf(why, sizeof(why), "cannot load a buffer of 1 GiB and "
-			 "2 MiB: %s (it takes a guest of 6 GiB: qemu/run --memory 6G)",
-			 strerror(-ret));
-		return why;
+	if (!loaded_with(gigantic)) {
+		if (module_unload())
+			return "cannot unload the module: is /dev/mmapdemo in use?";
+		snprintf(params, sizeof(params), "size=%lu gigantic=%d",
+			 BUFFER_SIZE, gigantic);
+		ret = module_load(params);
+		if (ret) {
+			snprintf(why, sizeof(why), "cannot load a buffer of 1 GiB "
+				 "and 2 MiB: %s (it takes a guest of 6 GiB: "
+				 "qemu/run --memory 6G)", strerror(-ret));
+			return why;
+		}
 	}
 	self->fd = open(DEVICE, O_RDWR);
 	if (self->fd < 0 || ioctl(self->fd, MMAPDEMO_IOC_SET_MODE, &mode) ||
@@ -98,26 +124,17 @@ FIXTURE_SETUP(pud)
 		SKIP(return, "%s", no_puds(&self->info));
 	if (!module_path())
 		SKIP(return, "MMAPDEMO_KO is not set: the module cannot be reloaded");
-	why = load(self, BUFFER_PARAMS);
+	why = load(self, true);
 	if (!why)
 		why = no_puds(&self->info);
-	if (why) {
-		if (self->fd >= 0)
-			close(self->fd);
-		module_unload();
-		module_load("");
+	if (why)
 		SKIP(return, "%s", why);
-	}
 }
 
 FIXTURE_TEARDOWN(pud)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	if (module_path()) {
-		module_unload();
-		EXPECT_EQ(0, module_load(""));
-	}
 }
 
 /* Byte offset of sample @i in a GiB: one per 4 MiB, at a varying place. */
@@ -291,23 +308,6 @@ TEST_F(pud, mapping_short_of_1gib_falls_back_to_2mib)
 	ASSERT_EQ(area, p);
 	expect_2mib_faults(_metadata, self, p, 0, GIB - self->pmd);
 	munmap(p, GIB - self->pmd);
-}
-
-/* Loaded with gigantic=0, the buffer has no 1 GiB chunk: PMDs. */
-TEST_F(pud, without_a_1gib_chunk_falls_back_to_2mib)
-{
-	const char *why = load(self, BUFFER_PARAMS " gigantic=0");
-	unsigned char *p;
-
-	ASSERT_TRUE(why == NULL) TH_LOG("%s", why);
-	EXPECT_EQ(0, self->info.pud_pages);
-	ASSERT_EQ(0, write_samples(self->fd, 0, 5));
-	p = map_gib(self);
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(0, (uintptr_t)p % GIB) TH_LOG("%p", p);
-	expect_2mib_faults(_metadata, self, p, 0, GIB);
-	EXPECT_EQ(SAMPLES, mapped_samples(p, 0, 5));
-	munmap(p, GIB);
 }
 
 /*
@@ -502,6 +502,26 @@ TEST_F(pud, gup_refuses_the_pud_proc_mem_does_not)
 	EXPECT_EQ(sample_val(0, SAMPLES / 2, 10), v);
 	close(mem);
 	EXPECT_EQ(1, GREW(pud_faults));
+	munmap(p, GIB);
+}
+
+/*
+ * Loaded with gigantic=0, the buffer has no 1 GiB chunk: PMDs.  Last, so
+ * that the other tests share the load with 1 GiB chunks.
+ */
+TEST_F(pud, without_a_1gib_chunk_falls_back_to_2mib)
+{
+	const char *why = load(self, false);
+	unsigned char *p;
+
+	ASSERT_TRUE(why == NULL) TH_LOG("%s", why);
+	EXPECT_EQ(0, self->info.pud_pages);
+	ASSERT_EQ(0, write_samples(self->fd, 0, 5));
+	p = map_gib(self);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, (uintptr_t)p % GIB) TH_LOG("%p", p);
+	expect_2mib_faults(_metadata, self, p, 0, GIB);
+	EXPECT_EQ(SAMPLES, mapped_samples(p, 0, 5));
 	munmap(p, GIB);
 }
 
