@@ -109,7 +109,7 @@ FIXTURE_TEARDOWN(module)
  * Why huge mode cannot map the first @n PMDs of the buffer for this
  * process, or NULL if it can.  The core asks the driver for a PMD only if
  * the kernel can map a PFN with one (CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, which
- * info->huge_pages reports) and the process has transparent huge pages
+ * info->levels reports) and the process has transparent huge pages
  * (prctl(PR_SET_THP_DISABLE) turns them off for it, and /proc/self/status
  * then says "THP_enabled: 0").  Every test that expects PMDs asks this.
  */
@@ -118,7 +118,7 @@ static inline const char *no_pmds(const struct mmapdemo_info *info,
 {
 	static char why[128];
 
-	if (!info->huge_pages)
+	if (!(info->levels & MMAPDEMO_LEVEL_PMD))
 		return "this kernel cannot map a PFN with a PMD "
 		       "(no CONFIG_ARCH_SUPPORTS_PMD_PFNMAP): huge mode maps 4 KiB";
 	if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) == 1)

@@ -46,11 +46,11 @@ static const char *no_puds(const struct mmapdemo_info *info)
 {
 	const char *why = no_pmds(info, 1);
 
+	if (why)
+		return why;
 	if (!(info->levels & MMAPDEMO_LEVEL_PUD))
 		return "this kernel cannot map a PFN with a PUD "
 		       "(no CONFIG_ARCH_SUPPORTS_PUD_PFNMAP): huge mode maps 2 MiB at most";
-	if (why)
-		return why;
 	if (!info->pud_pages)
 		return "the buffer got no 1 GiB chunk: no free or movable, "
 		       "aligned GiB of RAM at load (qemu/run --memory 6G)";

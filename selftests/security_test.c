@@ -146,10 +146,18 @@ TEST(info_ioctl_fills_every_byte_and_no_address)
 	/* Tiny next to the buffer: a few words per chunk, 2 bits per page. */
 	EXPECT_GE(64 * info.chunks + info.pages / 4 + 256, info.meta_bytes);
 	EXPECT_GT(nr_modes(), info.default_mode);
-	/* A prefix of the buffer, in whole PMDs. */
-	EXPECT_GE(info.pages, info.huge_pages);
-	EXPECT_EQ(0, info.huge_pages % pmd_pages());
-	TH_LOG("%u of %llu pages mappable by PMD", info.huge_pages, info.pages);
+	/* Prefixes of the buffer, in whole PUDs and PMDs. */
+	EXPECT_EQ(MMAPDEMO_LEVEL_PTE, info.levels & ~(MMAPDEMO_LEVEL_PMD |
+						      MMAPDEMO_LEVEL_PUD));
+	EXPECT_EQ(0, info.reserved);
+	EXPECT_GE(info.pages, info.pmd_pages);
+	EXPECT_GE(info.pmd_pages, info.pud_pages);
+	EXPECT_EQ(0, info.pmd_pages % pmd_pages());
+	EXPECT_EQ(0, info.pud_pages % (pmd_pages() * (page_size() / 8)));
+	EXPECT_EQ(info.levels & MMAPDEMO_LEVEL_PMD ? info.pmd_pages : 0,
+		  info.huge_pages);
+	TH_LOG("levels %#x; %llu of %llu pages in 2 MiB chunks, %llu in 1 GiB",
+	       info.levels, info.pmd_pages, info.pages, info.pud_pages);
 }
 
 /* Slots of modes the driver does not have must be zero, not stack bytes. */
