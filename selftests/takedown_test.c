@@ -719,13 +719,24 @@ static void touch(void *arg)
 			(void)*p;
 		else
 			*p = 1;
-		w->last++;
+		STORE(w->last, w->last + 1);
 	} while (!after);
 }
 
 static void read_word(void *addr)
 {
 	(void)*(volatile uint64_t *)addr;
+}
+
+/* Whether each of the NR_THREADS workers @ws has touched its mapping. */
+static bool all_touched(struct worker *ws)
+{
+	struct worker *w;
+
+	for (w = ws; w < ws + NR_THREADS; w++)
+		if (!LOAD(w->last))
+			return false;
+	return true;
 }
 
 /*
@@ -743,7 +754,7 @@ TEST_F(module, remove_races_faulting_threads)
 	unsigned long resets;
 	unsigned int i;
 	int fd, sig;
-	uint64_t deadline;
+	uint64_t deadline, give_up;
 	unsigned char *p;
 	size_t pg;
 
@@ -764,8 +775,14 @@ TEST_F(module, remove_races_faulting_threads)
 			ASSERT_EQ(0, pthread_create(&w->thread, NULL,
 						    worker_run, w));
 		}
+		/*
+		 * 50 ms, and until every thread has touched the mapping (within
+		 * 10 s): under TCG, the threads may not all have run yet.
+		 */
 		deadline = now_ns() + 50 * 1000000ULL;
-		for (resets = 0; now_ns() < deadline; resets++)
+		give_up = now_ns() + 10000 * 1000000ULL;
+		for (resets = 0; now_ns() < deadline ||
+				 (!all_touched(ws) && now_ns() < give_up); resets++)
 			ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_RESET));
 		ASSERT_EQ(0, ioctl(fd, MMAPDEMO_IOC_REMOVE));
 		STORE(removed, 1);
