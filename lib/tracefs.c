@@ -98,6 +98,31 @@ static int trace_find(char *root, size_t size)
 	return -ENOENT;
 }
 
+/*
+ * Make the instance @dir of the tracefs at @root.  An instance starts with
+ * the top level's options, and one of them, record-cmd (record the names of
+ * the tasks), hooks the scheduler's tracepoints whenever an event is turned
+ * on, and unhooks them when it is turned off: that patches __schedule()
+ * while the other CPUs run it, which under QEMU's TCG hung the guest (a
+ * vCPU looping on the int3 of the patch, the other waiting for it in
+ * text_poke_bp()).  The driver's events need no task names: the instance
+ * is made while record-cmd is off at the top level, which is then put back.
+ */
+static int trace_mkdir(const char *root, const char *dir)
+{
+	char path[512], was[8] = "";
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/options/record-cmd", root);
+	if (!read_small_file(path, was, sizeof(was)) && was[0] == '1')
+		trace_write(root, "options/record-cmd", "0");
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		ret = -errno;
+	if (was[0] == '1')
+		trace_write(root, "options/record-cmd", "1");
+	return ret;
+}
+
 int trace_start(struct trace *t, char *root, size_t size)
 {
 	int ret;
@@ -108,8 +133,8 @@ int trace_start(struct trace *t, char *root, size_t size)
 
 	snprintf(t->dir, sizeof(t->dir), "%s/instances/mmapdemo-%d", root,
 		 (int)getpid());
-	if (mkdir(t->dir, 0700) && errno != EEXIST) {
-		ret = -errno;
+	ret = trace_mkdir(root, t->dir);
+	if (ret) {
 		snprintf(root, size, "%s", t->dir);
 		return ret;
 	}

@@ -203,31 +203,22 @@ kvm_works() {
 
 # accel_args IMAGE: KVM where it boots IMAGE, else TCG. The probe costs up
 # to 10 s: its answer is kept until the host reboots.
-#
-# TCG runs the guest's two vCPUs on one host thread (thread=single). With a
-# thread each, a vCPU now and then ran code that the other one was patching
-# (static keys, static calls): "Oops: int3" while booting, or a vCPU that
-# never answered the other's IPI, and a soft lockup in text_poke_bp(). One
-# thread cannot see half a patch, and on a host of 2 cores it was no slower
-# (make check on 6.1: 3 min 3 s against 3 min 29 s).
 accel_args() {
-	local saved=$cache_dir/accel boot accel
+	local saved=$cache_dir/accel boot args
 
 	boot=$(cat /proc/sys/kernel/random/boot_id)
 	if [[ -r $saved && $(head -n 1 "$saved") == "$boot" ]]; then
-		accel=$(tail -n 1 "$saved")
+		tail -n 1 "$saved"
+		return
 	fi
-	if [[ $accel != kvm && $accel != tcg ]]; then
-		accel=tcg
-		kvm_works "$1" && accel=kvm
-		mkdir -p "$cache_dir"
-		printf '%s\n%s\n' "$boot" "$accel" >"$saved"
-	fi
-	if [[ $accel == kvm ]]; then
-		echo '-accel kvm -cpu host'
+	if kvm_works "$1"; then
+		args='-accel kvm -cpu host'
 	else
-		echo '-accel tcg,thread=single -cpu max'
+		args='-accel tcg -cpu max'
 	fi
+	mkdir -p "$cache_dir"
+	printf '%s\n%s\n' "$boot" "$args" >"$saved"
+	echo "$args"
 }
 
 # boot_guest BUILD INTERACTIVE TIMEOUT APPEND MEMORY: boot the kernel and
