@@ -94,8 +94,7 @@ int device_read_info(int fd, struct mmapdemo_info *info)
 	return ret;
 }
 
-/* The number in the file at @path, or -1. */
-static long read_long(const char *path)
+long read_long(const char *path)
 {
 	long val = -1;
 	FILE *f = fopen(path, "r");
@@ -116,16 +115,18 @@ unsigned long pmd_pages(void)
 	return (size > 0 ? (size_t)size : 2UL << 20) / page_size();
 }
 
+unsigned long pud_pages(void)
+{
+	return pmd_pages() * (page_size() / sizeof(uint64_t));
+}
+
 long lazy_pages(const struct mmapdemo_stats *before,
 		const struct mmapdemo_stats *after)
 {
-	/* A PUD maps as many PMDs' worth as a page table has entries. */
-	unsigned long pud = pmd_pages() * (page_size() / sizeof(uint64_t));
-
 	return (after->faults - before->faults) +
 	       (after->around_pages - before->around_pages) +
 	       (after->huge_faults - before->huge_faults) * pmd_pages() +
-	       (after->pud_faults - before->pud_faults) * pud;
+	       (after->pud_faults - before->pud_faults) * pud_pages();
 }
 
 long driver_lazy_pages(int fd)

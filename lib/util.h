@@ -66,8 +66,12 @@ const char *errno_name(int err);
 int device_stats(int fd, struct mmapdemo_stats *st);
 int device_read_info(int fd, struct mmapdemo_info *info);
 
+/* The number in the file at @path, or -1. */
+long read_long(const char *path);
 /* Pages one PMD maps (hpage_pmd_size), 512 with 4 KiB pages on x86-64. */
 unsigned long pmd_pages(void);
+/* Pages one PUD maps: as many PMDs' worth as a page table has entries. */
+unsigned long pud_pages(void);
 /*
  * Pages the driver mapped lazily between two readings of its counters: by
  * its fault handlers (4 KiB, or a PMD's or PUD's worth each) and by

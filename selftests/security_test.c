@@ -153,7 +153,7 @@ TEST(info_ioctl_fills_every_byte_and_no_address)
 	EXPECT_GE(info.pages, info.pmd_pages);
 	EXPECT_GE(info.pmd_pages, info.pud_pages);
 	EXPECT_EQ(0, info.pmd_pages % pmd_pages());
-	EXPECT_EQ(0, info.pud_pages % (pmd_pages() * (page_size() / 8)));
+	EXPECT_EQ(0, info.pud_pages % pud_pages());
 	EXPECT_EQ(info.levels & MMAPDEMO_LEVEL_PMD ? info.pmd_pages : 0,
 		  info.huge_pages);
 	TH_LOG("levels %#x; %llu of %llu pages in 2 MiB chunks, %llu in 1 GiB",

@@ -415,13 +415,6 @@ static int memfd_fill(struct bench *b, enum backing k, size_t len)
 }
 
 /* The number in the file @path, or -1. */
-static long long read_number(const char *path)
-{
-	char buf[32];
-
-	return read_small_file(path, buf, sizeof(buf)) ? -1 : atoll(buf);
-}
-
 /*
  * Whether the memory a peer keeps at @len bytes, @need bytes more than it
  * has, is there; if not, why in @note.  A peer of anonymous memory keeps
@@ -447,8 +440,8 @@ static bool memory_there(uint64_t need, char *note, size_t size)
 static bool gigantic_there(const struct bench *b, size_t len, char *note,
 			   size_t size)
 {
-	long long nr = read_number(HUGETLB_1G_DIR "nr_hugepages");
-	long long free = read_number(HUGETLB_1G_DIR "free_hugepages");
+	long nr = read_long(HUGETLB_1G_DIR "nr_hugepages");
+	long free = read_long(HUGETLB_1G_DIR "free_hugepages");
 	unsigned long long want = len / GIGANTIC_SIZE;
 
 	if (len % GIGANTIC_SIZE) {
@@ -464,9 +457,10 @@ static bool gigantic_there(const struct bench *b, size_t len, char *note,
 	if ((unsigned long long)free >= want)
 		return true;
 	snprintf(note, size,
-		 "needs %llu hugetlb page%s of 1 GiB, %lld free "
+		 "needs %llu hugetlb page%s of 1 GiB, %ld free "
 		 "(boot with hugepagesz=1G hugepages=%llu)",
-		 want, want == 1 ? "" : "s", free, want + nr - free);
+		 want, want == 1 ? "" : "s", free,
+		 want + (unsigned long long)(nr - free));
 	return false;
 }
 
