@@ -4,9 +4,9 @@
  * a PFN with a PUD and the buffer starts with a 1 GiB chunk, one fault maps
  * 1 GiB, at an address the driver picks for that; elsewhere (an address or
  * offset off 1 GiB, a mapping that covers less, no chunk) the fault falls
- * back to 2 MiB.  Cutting a mapping (munmap(), mprotect()) or moving it off
- * 1 GiB (mremap()), or a sync re-arming a page under it, takes the PUD down
- * without losing data, and the pages fault back; fork() copies it; GUP
+ * back to 2 MiB.  Cutting a mapping (munmap(), mprotect(), mremap() of
+ * part), moving it (mremap()), or a sync re-arming a page under it takes the
+ * PUD down without losing data, and the pages fault back; fork() copies it; GUP
  * refuses it and /proc/self/mem reads it.
  *
  * The tests need the module loaded with a buffer of 1 GiB and 2 MiB, which
@@ -408,6 +408,39 @@ TEST_F(pud, mremap_takes_the_pud_down)
 	EXPECT_EQ(2, GREW(pud_faults));
 	EXPECT_EQ(SAMPLES, mapped_samples(dst2, 0, 8));
 	munmap(dst2 - self->page, GIB + self->pmd);
+	EXPECT_EQ(0, GREW(live_vmas));
+}
+
+/*
+ * mremap() of one page out of the GiB cuts the VMA twice: the driver takes
+ * the PUD down before (->may_split), so the word that looks like a huge
+ * PMD stays, the page shows the same buffer page at its new place, and the
+ * rest faults back.
+ */
+TEST_F(pud, mremap_of_one_page_takes_the_pud_down)
+{
+	size_t page = self->page;
+	unsigned char *p, *dst;
+	uint64_t v;
+
+	ASSERT_EQ(0, write_samples(self->fd, 0, 11));
+	p = map_gib(self);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(1, read_faults(p, GIB));
+	*(uint64_t *)p = HUGE_PMD;
+	dst = reserve(page);
+	ASSERT_NE(MAP_FAILED, dst);
+	ASSERT_EQ(dst, mremap(p + 5 * page, page, page,
+			      MREMAP_MAYMOVE | MREMAP_FIXED, dst));
+	EXPECT_EQ(HUGE_PMD, *(uint64_t *)p);
+	EXPECT_EQ(SIGSEGV, read_signal(p + 5 * page));
+	ASSERT_EQ((ssize_t)sizeof(v), pread(self->fd, &v, sizeof(v), 5 * page));
+	EXPECT_EQ(v, *(uint64_t *)dst);
+	EXPECT_EQ(SAMPLES - 1, mapped_samples(p, 0, 11));
+	EXPECT_EQ(1, GREW(pud_faults));
+	munmap(p, 5 * page);
+	munmap(p + 6 * page, GIB - 6 * page);
+	munmap(dst, page);
 	EXPECT_EQ(0, GREW(live_vmas));
 }
 
